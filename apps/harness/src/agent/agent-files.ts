@@ -1,0 +1,35 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { MCP_SERVER_NAME } from '@hive/mcp'
+
+const PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url))
+const HIVE_AGENT_BIN = fileURLToPath(new URL('../../bin/hive-agent.mjs', import.meta.url))
+
+export interface AgentFiles {
+  systemPromptFile: string
+  mcpConfigFile: string
+}
+
+/**
+ * Files the turn loop hands to `claude`, written next to the socket at boot: the role's system
+ * prompt and an MCP config that re-invokes this install's `hive-agent mcp` on the same socket.
+ */
+export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'manager', socketPath: string): AgentFiles {
+  const template = readFileSync(join(PROMPTS_DIR, `${role}.md`), 'utf8')
+  const systemPromptFile = join(runDir, 'claude-system-prompt.md')
+  writeFileSync(systemPromptFile, template.replaceAll('{name}', name))
+
+  const mcpConfigFile = join(runDir, 'claude-mcp-config.json')
+  const config = {
+    mcpServers: {
+      [MCP_SERVER_NAME]: {
+        type: 'stdio',
+        command: process.execPath,
+        args: [HIVE_AGENT_BIN, 'mcp', '--socket', socketPath],
+      },
+    },
+  }
+  writeFileSync(mcpConfigFile, JSON.stringify(config, null, 2))
+  return { systemPromptFile, mcpConfigFile }
+}

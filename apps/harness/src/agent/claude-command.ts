@@ -1,0 +1,42 @@
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { ToolGrant } from '../core/allowed-tools.ts'
+
+/** The real Claude Code CLI shipped as our `@anthropic-ai/claude-code` dependency. */
+export function defaultClaudeBin(): string {
+  const require = createRequire(import.meta.url)
+  return join(dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe')
+}
+
+export interface ClaudeArgsInput {
+  model: string
+  continueSession: boolean
+  systemPromptFile: string
+  mcpConfigFile: string
+  grant: ToolGrant
+}
+
+/**
+ * argv for one turn. The prompt goes on stdin: `--allowedTools` is variadic and would swallow a
+ * trailing prompt argument.
+ */
+export function buildClaudeArgs(input: ClaudeArgsInput): string[] {
+  return [
+    '--print',
+    '--verbose',
+    '--output-format',
+    'stream-json',
+    '--model',
+    input.model,
+    ...(input.continueSession ? ['--continue'] : []),
+    '--system-prompt-file',
+    input.systemPromptFile,
+    '--mcp-config',
+    input.mcpConfigFile,
+    '--strict-mcp-config',
+    '--tools',
+    input.grant.builtins.join(','),
+    '--allowedTools',
+    ...input.grant.allowed,
+  ]
+}

@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs'
+import { Command, InvalidArgumentError } from 'commander'
+import { isHiveError } from '@hive/mcp'
+import type { AgentView } from '../daemon/hive.ts'
+import { HARNESS_VERSION } from '../version.ts'
+import { adminCall } from './admin-call.ts'
+import { formatAge, renderTable } from './table.ts'
+
+interface JsonFlag {
+  json?: boolean
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+}
+function printJson(value: unknown): void {
+  out(JSON.stringify(value, null, 2))
+}
+
+function positiveId(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer id')
+  return n
+}
+
+/** `-` reads the body from stdin, so long or multi-line messages need no quoting. */
+function readBody(body: string): string {
+  return body === '-' ? readFileSync(0, 'utf8') : body
+}
+
+function renderAgents(agents: AgentView[]): string {
+  if (agents.length === 0) return '(no agents)'
+  return renderTable(
+    ['NAME', 'ROLE', 'STATE', 'ACTIVITY', 'UNREAD', 'RUNTIME'],
+    agents.map((a) => [
+      a.name,
+      a.role,
+      a.state,
+      `${a.activity} ${formatAge(a.activity_since)}`,
+      String(a.unread),
+      a.isolated ? a.runtime : `${a.runtime} UNISOLATED`,
+    ]),
+  )
+}
+
+/** Runs a verb; errors go to stderr with a non-zero exit code, never a stack trace. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args)
+    } catch (e) {
+      if (isHiveError(e)) {
+        process.stderr.write(`hive: ${e.message}\n`)
+        process.exitCode = 1
+        return
+      }
+      throw e
+    }
+  }
+}
+
+const program = new Command('hive')
+  .description('operate a hyperhive: a hive of Claude Code agents on this host')
+  .version(HARNESS_VERSION)
+  .showHelpAfterError()
+
+program
+  .command('serve')
+  .description('run the host daemon (database, broker, agents, dashboard)')
+  .action(async () => {
+    const { serve } = await import('../daemon/serve.ts')
+    await serve()
+  })
+
+program
+  .command('status')
+  .description('daemon status')
+  .option('--json', 'machine-readable output')
+  .action(
+    action(async (opts: JsonFlag) => {
+      const s = (await adminCall('status')) as Record<string, unknown>
+      if (opts.json) printJson(s)
+      else out(Object.entries(s).map(([k, v]) => `${k}: ${String(v)}`).join('\n'))
+    }),
+  )
+
+program
+  .command('list')
+  .description('list agents (containers)')
+  .option('--all', 'include destroyed agents (tombstones)')
+  .option('--json', 'machine-readable output')
+  .action(
+    action(async (opts: JsonFlag & { all?: boolean }) => {
+      const agents = (await adminCall('list', { all: opts.all ?? false })) as AgentView[]
+      out(opts.json ? JSON.stringify(agents, null, 2) : renderAgents(agents))
+    }),
+  )
+
+program
+  .command('spawn <name>')
+  .description('create and start an agent directly (operator privilege, no approval)')
+  .option('--description <text>', 'what the agent is for')
+  .action(
+    action(async (name: string, opts: { description?: string }) => {
+      const agent = (await adminCall('spawn', { name, ...opts })) as AgentView
+      out(`spawned ${agent.name} (${agent.state}${agent.isolated ? '' : ', UNISOLATED'})`)
+    }),
+  )
+
+for (const verb of ['kill', 'start', 'restart'] as const) {
+  program
+    .command(`${verb} <name>`)
+    .description(`${verb === 'kill' ? 'stop' : verb} an agent`)
+    .action(
+      action(async (name: string) => {
+        const agent = (await adminCall(verb, { name })) as AgentView
+        out(`${agent.name}: ${agent.state}`)
+      }),
+    )
+}
+
+program
+  .command('rebuild <name>')
+  .description("apply an agent's applied config and restart its container")
+  .action(action(async (name: string) => void (await adminCall('rebuild', { name }))))
+
+program
+  .command('destroy <name>')
+  .description('stop and remove an agent, keeping its state (tombstone)')
+  .option('--purge', 'also wipe its state and config repos')
+  .action(action(async (name: string, opts: { purge?: boolean }) => void (await adminCall('destroy', { name, purge: opts.purge ?? false }))))
+
+program
+  .command('request-spawn <name>')
+  .description('queue a spawn request for approval')
+  .option('--description <text>', 'what the agent is for')
+  .action(action(async (name: string, opts: { description?: string }) => void (await adminCall('request_spawn', { name, ...opts }))))
+
+program
+  .command('pending')
+  .description('pending approvals')
+  .option('--json', 'machine-readable output')
+  .action(action(async (opts: JsonFlag) => printOrJson(await adminCall('pending'), opts)))
+
+program
+  .command('approve <id>')
+  .description('approve a pending request')
+  .action(action(async (id: string) => void (await adminCall('approve', { id: positiveId(id) }))))
+
+program
+  .command('deny <id>')
+  .description('deny a pending request')
+  .option('--note <text>', 'reason, sent to the manager')
+  .action(action(async (id: string, opts: { note?: string }) => void (await adminCall('deny', { id: positiveId(id), ...opts }))))
+
+program
+  .command('send <to> <body>')
+  .description('send a message as the operator (body "-" reads stdin)')
+  .action(
+    action(async (to: string, body: string) => {
+      const { ids } = (await adminCall('send', { to, body: readBody(body) })) as { ids: number[] }
+      out(`sent to ${to} (${ids.length === 1 ? `message ${ids[0]}` : `${ids.length} messages`})`)
+    }),
+  )
+
+program
+  .command('inbox')
+  .description("the operator's inbox (messages agents sent to `operator`)")
+  .option('--unread', 'only unread messages')
+  .option('--limit <n>', 'how many (default 50)', positiveId)
+  .option('--json', 'machine-readable output')
+  .action(
+    action(async (opts: JsonFlag & { unread?: boolean; limit?: number }) => {
+      const inbox = (await adminCall('inbox', { unread: opts.unread ?? false, ...(opts.limit ? { limit: opts.limit } : {}) })) as {
+        unread: number
+        messages: { id: number; from: string; body: string; sent_at: number; read: boolean }[]
+      }
+      if (opts.json) {
+        printJson(inbox)
+        return
+      }
+      out(`${inbox.unread} unread`)
+      for (const m of inbox.messages) {
+        out(`${m.read ? ' ' : '●'} #${m.id} ${new Date(m.sent_at).toISOString()} from ${m.from}:\n    ${m.body.replaceAll('\n', '\n    ')}`)
+      }
+    }),
+  )
+
+program
+  .command('questions')
+  .description("the manager's questions to the operator")
+  .option('--all', 'include answered, cancelled and expired')
+  .option('--json', 'machine-readable output')
+  .action(action(async (opts: JsonFlag & { all?: boolean }) => printOrJson(await adminCall('questions', { all: opts.all ?? false }), opts)))
+
+program
+  .command('answer <id> <text>')
+  .description('answer a pending question')
+  .action(action(async (id: string, text: string) => void (await adminCall('answer', { id: positiveId(id), text }))))
+
+program
+  .command('cancel-question <id>')
+  .description('cancel a pending question (the manager receives "[cancelled]")')
+  .action(action(async (id: string) => void (await adminCall('cancel_question', { id: positiveId(id) }))))
+
+program
+  .command('model <name> [model]')
+  .description("override an agent's model (or --clear to use its agent.json / haiku)")
+  .option('--clear', 'remove the override')
+  .action(
+    action(async (name: string, model: string | undefined, opts: { clear?: boolean }) => {
+      if (!model && !opts.clear) throw new InvalidArgumentError('give a model or --clear')
+      await adminCall('model', { name, model: opts.clear ? null : model })
+    }),
+  )
+
+program
+  .command('logs <name>')
+  .description("tail of an agent's harness log")
+  .option('-n, --lines <n>', 'how many lines (default 200)', positiveId)
+  .option('--json', 'machine-readable output')
+  .action(
+    action(async (name: string, opts: JsonFlag & { lines?: number }) => {
+      const logs = (await adminCall('logs', { name, ...(opts.lines ? { lines: opts.lines } : {}) })) as { lines: string[] }
+      out(opts.json ? JSON.stringify(logs, null, 2) : logs.lines.join('\n') || '(no log yet)')
+    }),
+  )
+
+program
+  .command('login-url')
+  .description('print the dashboard login URL again')
+  .action(
+    action(async () => {
+      out(((await adminCall('login_url')) as { url: string }).url)
+    }),
+  )
+
+function printOrJson(value: unknown, opts: JsonFlag): void {
+  printJson(value) // human renderings of these listings come with their features
+  void opts
+}
+
+await program.parseAsync()

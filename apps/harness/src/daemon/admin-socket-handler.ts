@@ -1,0 +1,124 @@
+import { open } from 'node:fs/promises'
+import { HiveError, HiveErrorCode, OPERATOR } from '@hive/mcp'
+import { adminOps, type AdminOp } from '../core/admin-ops.ts'
+import type { HivePaths } from '../node/hive-paths.ts'
+import { parseArgs, type RequestHandler } from '../node/sockets/json-lines-server.ts'
+import { toDelivered } from './agent-socket-handler.ts'
+import type { Hive } from './hive.ts'
+
+const DEFAULT_INBOX = 50
+const DEFAULT_LOG_LINES = 200
+/** `hive logs` reads at most this much of the file's tail. */
+const LOG_TAIL_BYTES = 1024 * 1024
+
+export interface AdminContext {
+  hive: Hive
+  paths: HivePaths
+  loginUrl: () => string
+  startedAt: number
+  version: string
+}
+
+const isAdminOp = (op: string): op is AdminOp => Object.hasOwn(adminOps, op)
+
+/** The operator's socket (`run/host.sock`, 0600): whoever can open it is the operator. */
+export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
+  const { hive } = ctx
+  return async (op, args) => {
+    if (!isAdminOp(op)) throw new HiveError(HiveErrorCode.BadRequest, `unknown verb "${op}"`)
+    switch (op) {
+      case 'status': {
+        parseArgs(adminOps.status, op, args)
+        const agents = await hive.list()
+        return {
+          version: ctx.version,
+          runtime: hive.runtimeKind,
+          uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+          agents: agents.length,
+          running: agents.filter((a) => a.state === 'running').length,
+          operator_unread: hive.broker.unread(OPERATOR),
+          url: new URL(ctx.loginUrl()).origin,
+        }
+      }
+      case 'list':
+        return hive.list(parseArgs(adminOps.list, op, args).all ?? false)
+      case 'spawn': {
+        const { name, description } = parseArgs(adminOps.spawn, op, args)
+        return hive.spawn(name, description, OPERATOR)
+      }
+      case 'kill':
+        return hive.kill(parseArgs(adminOps.kill, op, args).name, OPERATOR)
+      case 'start':
+        return hive.start(parseArgs(adminOps.start, op, args).name, OPERATOR)
+      case 'restart':
+        return hive.restart(parseArgs(adminOps.restart, op, args).name, OPERATOR)
+      case 'send': {
+        const { to, body } = parseArgs(adminOps.send, op, args)
+        if (to === OPERATOR) throw new HiveError(HiveErrorCode.BadRequest, 'args.to: the operator cannot message itself')
+        const rows = await hive.send(OPERATOR, to, body)
+        return { ids: rows.map((r) => r.id) }
+      }
+      case 'inbox': {
+        const { limit = DEFAULT_INBOX, unread = false } = parseArgs(adminOps.inbox, op, args)
+        const rows = unread ? hive.broker.unreadFor(OPERATOR, limit) : hive.broker.recentFor(OPERATOR, limit)
+        return {
+          unread: hive.broker.unread(OPERATOR),
+          messages: rows.map((m) => ({ ...toDelivered(m), read: m.deliveredAt !== null })),
+        }
+      }
+      case 'mark_read': {
+        const { id } = parseArgs(adminOps.mark_read, op, args)
+        return { marked: hive.broker.markRead(OPERATOR, id) }
+      }
+      case 'logs': {
+        const { name, lines = DEFAULT_LOG_LINES } = parseArgs(adminOps.logs, op, args)
+        await hive.view(name)
+        return { name, lines: await tailLines(ctx.paths.agentLog(name), lines) }
+      }
+      case 'login_url':
+        parseArgs(adminOps.login_url, op, args)
+        return { url: ctx.loginUrl() }
+      case 'request_spawn':
+      case 'approve':
+      case 'deny':
+      case 'pending':
+        parseArgs(adminOps[op], op, args)
+        throw notYet(op, 'approvals')
+      case 'questions':
+      case 'answer':
+      case 'cancel_question':
+        parseArgs(adminOps[op], op, args)
+        throw notYet(op, 'operator questions')
+      case 'destroy':
+      case 'rebuild':
+      case 'model':
+        parseArgs(adminOps[op], op, args)
+        throw notYet(op, `${op}`)
+    }
+  }
+}
+
+function notYet(op: string, feature: string): HiveError {
+  return new HiveError(HiveErrorCode.NotImplemented, `${op} is not yet available (the ${feature} feature has not landed)`)
+}
+
+async function tailLines(file: string, count: number): Promise<string[]> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw e
+  }
+  try {
+    const { size } = await handle.stat()
+    const start = Math.max(0, size - LOG_TAIL_BYTES)
+    const buffer = Buffer.alloc(size - start)
+    await handle.read(buffer, 0, buffer.length, start)
+    const lines = buffer.toString('utf8').split('\n')
+    if (lines.at(-1) === '') lines.pop()
+    return lines.slice(-count)
+  } finally {
+    await handle.close()
+  }
+}

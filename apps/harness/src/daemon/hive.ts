@@ -1,0 +1,254 @@
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import type { AgentsRepository, EventsRepository, SettingsRepository, StoredMessage, TurnsRepository } from '@hive/db'
+import { BROADCAST, HiveError, HiveErrorCode, MANAGER_NAME, OPERATOR, type TurnConfig } from '@hive/mcp'
+import { effectiveModel } from '../core/agent-config.ts'
+import type { HivePaths } from '../node/hive-paths.ts'
+import type { ContainerExit, ContainerRuntime, ContainerState } from '../node/runtime/container-runtime.ts'
+import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
+import { ensureAgentDirs, readAppliedConfig } from './agent-dirs.ts'
+import { createAgentSocketHandler } from './agent-socket-handler.ts'
+import type { Broker } from './broker.ts'
+import { sendHelperEvent } from './helper-events.ts'
+
+export type Activity = 'idle' | 'thinking' | 'compacting'
+
+/** One row of `hive list` / the C0NTAINERS section. */
+export interface AgentView {
+  name: string
+  role: 'agent' | 'manager'
+  runtime: string
+  isolated: boolean
+  desired: 'running' | 'stopped'
+  state: ContainerState | 'destroyed'
+  activity: Activity
+  activity_since: number
+  unread: number
+  created_at: number
+  destroyed_at: number | null
+}
+
+interface HiveEvents {
+  agents: []
+  activity: [{ agent: string; activity: Activity; since: number }]
+}
+
+export interface HiveDeps {
+  paths: HivePaths
+  broker: Broker
+  runtime: ContainerRuntime
+  agents: AgentsRepository
+  settings: SettingsRepository
+  turns: TurnsRepository
+  events: EventsRepository
+  log: Logger
+}
+
+/**
+ * The coordinator: agents, their sockets and containers, and the rules between them. Every
+ * method validates against current state before it changes anything.
+ */
+export class Hive {
+  readonly events = new EventEmitter<HiveEvents>()
+  private readonly sockets = new Map<string, JsonLinesServer>()
+  private readonly activity = new Map<string, { activity: Activity; since: number }>()
+
+  constructor(private readonly deps: HiveDeps) {
+    deps.runtime.events.on('exit', (exit) => void this.onContainerExit(exit))
+  }
+
+  get runtimeKind(): string {
+    return this.deps.runtime.kind
+  }
+
+  /** First start creates the manager; every start requeues leases and brings up desired agents. */
+  async boot(): Promise<void> {
+    const { agents, log } = this.deps
+    if (!(await agents.get(MANAGER_NAME))) {
+      await agents.create({ name: MANAGER_NAME, role: 'manager', runtime: this.deps.runtime.kind })
+      ensureAgentDirs(this.deps.paths, MANAGER_NAME, 'the hive manager')
+      log.info('created the manager agent (first start)')
+    }
+    for (const agent of await agents.list({ includeDestroyed: false })) {
+      const requeued = this.deps.broker.requeue(agent.name)
+      if (requeued > 0) log.info({ agent: agent.name, requeued }, 'requeued un-acked messages from before the restart')
+      ensureAgentDirs(this.deps.paths, agent.name)
+      await this.openSocket(agent.name, agent.role)
+      if (agent.desired === 'running') await this.deps.runtime.start(this.launch(agent))
+    }
+    this.events.emit('agents')
+  }
+
+  async spawn(name: string, description: string | undefined, by: string): Promise<AgentView> {
+    const existing = await this.deps.agents.get(name)
+    if (existing) {
+      throw new HiveError(
+        HiveErrorCode.Conflict,
+        existing.destroyedAt ? `agent ${name} exists as a tombstone (destroyed); revive or purge it` : `agent ${name} already exists`,
+      )
+    }
+    ensureAgentDirs(this.deps.paths, name, description)
+    const agent = await this.deps.agents.create({ name, role: 'agent', runtime: this.deps.runtime.kind })
+    await this.openSocket(name, 'agent')
+    await this.deps.runtime.start(this.launch(agent))
+    this.deps.log.info({ agent: name, by }, 'agent spawned')
+    if (by !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'spawned', agent: name })
+    this.events.emit('agents')
+    return this.view(name)
+  }
+
+  async kill(name: string, by: string): Promise<AgentView> {
+    const agent = await this.liveAgent(name)
+    this.refuseSelf(name, by, 'kill')
+    await this.deps.agents.setDesired(agent.name, 'stopped')
+    await this.deps.runtime.stop(name)
+    this.setActivity(name, 'idle')
+    if (by !== MANAGER_NAME && name !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'killed', agent: name, by })
+    this.events.emit('agents')
+    return this.view(name)
+  }
+
+  async start(name: string, by: string): Promise<AgentView> {
+    const agent = await this.liveAgent(name)
+    this.refuseSelf(name, by, 'start')
+    await this.deps.agents.setDesired(agent.name, 'running')
+    if (this.deps.runtime.status(name) !== 'running') {
+      this.deps.broker.requeue(name)
+      await this.deps.runtime.start(this.launch(agent))
+    }
+    this.events.emit('agents')
+    return this.view(name)
+  }
+
+  async restart(name: string, by: string): Promise<AgentView> {
+    const agent = await this.liveAgent(name)
+    this.refuseSelf(name, by, 'restart')
+    await this.deps.agents.setDesired(agent.name, 'running')
+    await this.deps.runtime.stop(name)
+    this.setActivity(name, 'idle')
+    this.deps.broker.requeue(name)
+    await this.deps.runtime.start(this.launch(agent))
+    this.events.emit('agents')
+    return this.view(name)
+  }
+
+  async list(includeDestroyed = false): Promise<AgentView[]> {
+    const rows = await this.deps.agents.list({ includeDestroyed })
+    return rows.map((row) => this.toView(row))
+  }
+
+  async view(name: string): Promise<AgentView> {
+    const row = await this.deps.agents.get(name)
+    if (!row) throw new HiveError(HiveErrorCode.NotFound, `no agent named ${name}`)
+    return this.toView(row)
+  }
+
+  /** Resolves `to` against live agents; nothing is written unless every recipient is valid. */
+  async send(from: string, to: string, body: string): Promise<StoredMessage[]> {
+    if (to === OPERATOR) return this.deps.broker.send(from, [OPERATOR], body)
+    if (to === BROADCAST) {
+      const recipients = (await this.deps.agents.list({ includeDestroyed: false }))
+        .map((a) => a.name)
+        .filter((n) => n !== from)
+      if (recipients.length === 0) throw new HiveError(HiveErrorCode.PreconditionFailed, 'no other live agent to broadcast to')
+      return this.deps.broker.send(from, recipients, body, true)
+    }
+    await this.liveAgent(to, 'recipient')
+    return this.deps.broker.send(from, [to], body)
+  }
+
+  async turnConfig(name: string): Promise<TurnConfig> {
+    const agent = await this.liveAgent(name)
+    const config = readAppliedConfig(this.deps.paths, name)
+    const override = await this.deps.settings.get(name)
+    const bashOverride = override?.bashPatterns ? (JSON.parse(override.bashPatterns) as string[]) : undefined
+    return {
+      name,
+      role: agent.role,
+      model: effectiveModel(override?.model, config),
+      bash_patterns: bashOverride ?? config.bash,
+      notes_compact_bytes: config.notesCompactBytes,
+    }
+  }
+
+  setActivity(name: string, activity: Activity): void {
+    const since = Date.now()
+    this.activity.set(name, { activity, since })
+    this.events.emit('activity', { agent: name, activity, since })
+  }
+
+  get turnsRepo(): TurnsRepository {
+    return this.deps.turns
+  }
+
+  get eventsRepo(): EventsRepository {
+    return this.deps.events
+  }
+
+  get broker(): Broker {
+    return this.deps.broker
+  }
+
+  async shutdown(): Promise<void> {
+    await this.deps.runtime.dispose()
+    await Promise.all([...this.sockets.values()].map((s) => s.close()))
+    this.sockets.clear()
+  }
+
+  private async openSocket(name: string, role: 'agent' | 'manager'): Promise<void> {
+    if (this.sockets.has(name)) return
+    const handler = createAgentSocketHandler(this, name, role)
+    const socketLog = this.deps.log.child({ socket: name })
+    this.sockets.set(name, await JsonLinesServer.listen(this.deps.paths.agentSocket(name), 0o600, handler, socketLog))
+  }
+
+  private launch(agent: { name: string; role: 'agent' | 'manager'; uidBase: number | null }) {
+    return { name: agent.name, role: agent.role, uidBase: agent.uidBase }
+  }
+
+  private async liveAgent(name: string, what = 'agent') {
+    const agent = await this.deps.agents.get(name)
+    if (!agent) throw new HiveError(HiveErrorCode.NotFound, `unknown ${what} "${name}": no such agent`)
+    if (agent.destroyedAt) throw new HiveError(HiveErrorCode.PreconditionFailed, `${what} "${name}" is destroyed`)
+    return agent
+  }
+
+  private refuseSelf(name: string, by: string, verb: string): void {
+    if (name === by) throw new HiveError(HiveErrorCode.Forbidden, `an agent cannot ${verb} itself`)
+  }
+
+  private toView(row: {
+    name: string
+    role: 'agent' | 'manager'
+    runtime: string
+    desired: 'running' | 'stopped'
+    createdAt: Date
+    destroyedAt: Date | null
+  }): AgentView {
+    const activity = this.activity.get(row.name) ?? { activity: 'idle' as const, since: row.createdAt.getTime() }
+    return {
+      name: row.name,
+      role: row.role,
+      runtime: row.runtime,
+      isolated: this.deps.runtime.isolated,
+      desired: row.desired,
+      state: row.destroyedAt ? 'destroyed' : this.deps.runtime.status(row.name),
+      activity: activity.activity,
+      activity_since: activity.since,
+      unread: this.deps.broker.unread(row.name),
+      created_at: row.createdAt.getTime(),
+      destroyed_at: row.destroyedAt?.getTime() ?? null,
+    }
+  }
+
+  private async onContainerExit(exit: ContainerExit): Promise<void> {
+    this.setActivity(exit.name, 'idle')
+    this.events.emit('agents')
+    if (exit.expected) return
+    const note = `exited unexpectedly (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}); see \`hive logs ${exit.name}\``
+    this.deps.log.warn({ agent: exit.name, code: exit.code, signal: exit.signal }, 'agent container crashed')
+    // The manager cannot handle its own crash; the operator hears about it instead.
+    const to = exit.name === MANAGER_NAME ? OPERATOR : MANAGER_NAME
+    sendHelperEvent(this.deps.broker, { event: 'container_crash', agent: exit.name, note }, to)
+  }
+}

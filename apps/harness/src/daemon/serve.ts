@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import {
+  AgentsRepository,
+  EventsRepository,
+  MessageStore,
+  SettingsRepository,
+  TurnsRepository,
+  applyMigrations,
+  openDatabase,
+} from '@hive/db'
+import { env, modelEnvPassthrough } from '../env.ts'
+import { HttpServer } from '../http/http-server.ts'
+import { createLogger } from '../logger.ts'
+import { HivePaths } from '../node/hive-paths.ts'
+import type { ContainerRuntime } from '../node/runtime/container-runtime.ts'
+import { ProcessRuntime } from '../node/runtime/process-runtime.ts'
+import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
+import { HARNESS_VERSION } from '../version.ts'
+import { createAdminSocketHandler } from './admin-socket-handler.ts'
+import { Broker } from './broker.ts'
+import { Hive } from './hive.ts'
+import { loadOrCreateOperatorToken } from './operator-token.ts'
+import type { Logger } from 'pino'
+
+const HIVE_AGENT_BIN = fileURLToPath(new URL('../../bin/hive-agent.mjs', import.meta.url))
+
+/** Status lines for the operator on stdout; structured logs go to stderr. */
+const say = (line: string) => process.stdout.write(line + '\n')
+
+/** `hive serve`: the host daemon. Resolves when it has shut down after SIGTERM/SIGINT. */
+export async function serve(): Promise<void> {
+  const log = createLogger('hive')
+  const paths = new HivePaths(env.HIVE_HOME)
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 })
+  // Sockets live here: 0700 so nobody else can even reach them before their chmod.
+  mkdirSync(paths.runDir, { recursive: true, mode: 0o700 })
+  const token = loadOrCreateOperatorToken(paths.operatorToken)
+
+  const fresh = !existsSync(paths.db)
+  const applied = await applyMigrations(paths.db)
+  say(`◆ database ${paths.db}${fresh ? ' (new)' : ''}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`)
+  const db = await openDatabase(paths.db)
+  const broker = new Broker(new MessageStore(db.sqlite))
+  const runtime = pickRuntime(paths, log)
+  const hive = new Hive({
+    paths,
+    broker,
+    runtime,
+    agents: new AgentsRepository(db.prisma),
+    settings: new SettingsRepository(db.prisma),
+    turns: new TurnsRepository(db.prisma),
+    events: new EventsRepository(db.prisma),
+    log,
+  })
+
+  const http = await HttpServer.listen({ host: env.HIVE_HOST, port: env.HIVE_PORT, operatorToken: token, log })
+  const loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(token)}`
+  const admin = await JsonLinesServer.listen(
+    paths.adminSocket,
+    0o600,
+    createAdminSocketHandler({ hive, paths, loginUrl, startedAt: Date.now(), version: HARNESS_VERSION }),
+    log.child({ socket: 'admin' }),
+  )
+  await hive.boot()
+
+  if (!runtime.isolated) say('◆ runtime: process — agents run UNISOLATED on this host (development only)')
+  if (!['127.0.0.1', 'localhost', '::1'].includes(env.HIVE_HOST)) {
+    say(`◆ WARNING: listening on ${env.HIVE_HOST} without TLS; put a TLS proxy in front of it`)
+  }
+  say(`◆ hive serve ${HARNESS_VERSION} on ${http.origin} (home ${paths.home})`)
+  say(`◆ login: ${loginUrl()}`)
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down')
+      resolve()
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+  await http.close()
+  await admin.close()
+  await hive.shutdown()
+  await db.close()
+  say('◆ hive serve stopped')
+}
+
+function pickRuntime(paths: HivePaths, log: Logger): ContainerRuntime {
+  const wanted = env.HIVE_RUNTIME
+  if (wanted === 'nspawn' || wanted === 'nixos-container') {
+    throw new Error(`HIVE_RUNTIME=${wanted} is not available yet; use HIVE_RUNTIME=process`)
+  }
+  if (wanted === 'auto') log.warn('no isolating runtime available yet: using the UNISOLATED process runtime')
+  return new ProcessRuntime({
+    paths,
+    log,
+    agentCommand: [process.execPath, HIVE_AGENT_BIN],
+    baseEnv: {
+      // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LOG_LEVEL: env.LOG_LEVEL,
+      ...modelEnvPassthrough(),
+    },
+  })
+}

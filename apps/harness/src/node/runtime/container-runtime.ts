@@ -1,0 +1,39 @@
+import type { EventEmitter } from 'node:events'
+
+export type RuntimeKind = 'process' | 'nspawn' | 'nixos-container'
+export type ContainerState = 'running' | 'stopped' | 'failed'
+
+export interface AgentLaunch {
+  name: string
+  role: 'agent' | 'manager'
+  /** First host uid of the agent's user-namespace range (isolating runtimes). */
+  uidBase: number | null
+}
+
+export interface ContainerExit {
+  name: string
+  code: number | null
+  signal: string | null
+  /** False when the daemon did not ask for it: a crash. */
+  expected: boolean
+}
+
+export interface ContainerRuntimeEvents {
+  exit: [ContainerExit]
+  started: [string]
+}
+
+/** One agent container's lifecycle, whatever isolates it (design.md, "Containers"). */
+export interface ContainerRuntime {
+  readonly kind: RuntimeKind
+  /** False for `process`: every listing shows UNISOLATED. */
+  readonly isolated: boolean
+  readonly events: EventEmitter<ContainerRuntimeEvents>
+  start(agent: AgentLaunch): Promise<void>
+  stop(name: string): Promise<void>
+  status(name: string): ContainerState
+  /** argv of an interactive shell inside the container (terminals). */
+  shellArgv(name: string): string[]
+  /** Stops every container this runtime started (daemon shutdown). */
+  dispose(): Promise<void>
+}

@@ -1,0 +1,88 @@
+import { connect, type Socket } from 'node:net'
+import { HiveError, HiveErrorCode } from '../protocol/hive-error.ts'
+import { responseEnvelopeSchema, type ResponseEnvelope } from '../protocol/envelope.ts'
+import { Limits } from '../protocol/limits.ts'
+import { LineSplitter } from './line-splitter.ts'
+
+interface Pending {
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
+/**
+ * A JSON-lines RPC client for the hive's unix sockets. Calls may overlap (a long `recv` and a
+ * `send` on one connection); answers are matched by id. Failures arrive as `HiveError`s.
+ */
+export class JsonLinesClient {
+  private nextId = 1
+  private readonly pending = new Map<number, Pending>()
+  private closedError: HiveError | undefined
+
+  private constructor(private readonly socket: Socket) {
+    const splitter = new LineSplitter(
+      Limits.MAX_LINE_BYTES * 4,
+      (line) => this.onLine(line),
+      () => this.failAll(new HiveError(HiveErrorCode.Internal, 'daemon sent an oversize line')),
+    )
+    socket.on('data', (d: Buffer) => splitter.push(d))
+    socket.on('error', (e) => this.failAll(new HiveError(HiveErrorCode.Internal, `socket error: ${e.message}`)))
+    socket.on('close', () => this.failAll(new HiveError(HiveErrorCode.Internal, 'connection to the daemon closed')))
+  }
+
+  static connect(path: string): Promise<JsonLinesClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path)
+      const onError = (e: NodeJS.ErrnoException) => {
+        const hint = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? ' (is `hive serve` running?)' : ''
+        reject(new HiveError(HiveErrorCode.Internal, `cannot connect to ${path}: ${e.code ?? e.message}${hint}`))
+      }
+      socket.once('error', onError)
+      socket.once('connect', () => {
+        socket.off('error', onError)
+        socket.setNoDelay?.(true)
+        resolve(new JsonLinesClient(socket))
+      })
+    })
+  }
+
+  call(op: string, args: Record<string, unknown> = {}): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError)
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.socket.write(JSON.stringify({ id, op, args }) + '\n')
+    })
+  }
+
+  close(): void {
+    this.socket.end()
+    this.socket.destroy()
+  }
+
+  /** Resolves when the daemon side closes the connection (e.g. the daemon stopped). */
+  onClose(listener: () => void): void {
+    this.socket.once('close', listener)
+  }
+
+  private onLine(line: string): void {
+    let envelope: ResponseEnvelope
+    try {
+      envelope = responseEnvelopeSchema.parse(JSON.parse(line))
+    } catch {
+      this.failAll(new HiveError(HiveErrorCode.Internal, 'daemon sent a malformed response line'))
+      return
+    }
+    if (envelope.id === null) return // an error about a line we did not send as a request
+    const waiter = this.pending.get(envelope.id)
+    if (!waiter) return
+    this.pending.delete(envelope.id)
+    if (envelope.ok) waiter.resolve(envelope.result)
+    else waiter.reject(new HiveError(envelope.error.code, envelope.error.message))
+  }
+
+  private failAll(error: HiveError): void {
+    this.closedError ??= error
+    for (const waiter of this.pending.values()) waiter.reject(error)
+    this.pending.clear()
+  }
+}

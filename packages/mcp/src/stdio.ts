@@ -1,0 +1,18 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { JsonLinesClient } from './json-lines/json-lines-client.ts'
+import { whoamiResultSchema } from './protocol/agent-ops.ts'
+import { createServer } from './server.ts'
+
+/**
+ * `hive-agent mcp`: the stdio MCP server `claude` spawns. Every tool call is relayed to the
+ * agent's socket; the daemon decides what this identity may do. Never writes to stdout itself.
+ */
+export async function runStdioServer({ socketPath, version }: { socketPath: string; version: string }): Promise<void> {
+  const client = await JsonLinesClient.connect(socketPath)
+  const { role } = whoamiResultSchema.parse(await client.call('whoami'))
+  const server = createServer({ role, version, call: (op, args) => client.call(op, args) })
+  const transport = new StdioServerTransport()
+  transport.onclose = () => client.close()
+  client.onClose(() => void server.close())
+  await server.connect(transport)
+}

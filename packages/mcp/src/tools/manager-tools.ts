@@ -1,0 +1,70 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { z } from 'zod'
+import { Limits } from '../protocol/limits.ts'
+import { defined, relay, type SocketCall } from './tool-call.ts'
+
+const agentName = z.string().describe('Agent name (^[a-z][a-z0-9-]{0,30}$)')
+const json = (r: unknown) => JSON.stringify(r)
+
+/** The manager's lifecycle and policy-gate tools, on top of the agent surface. */
+export function registerManagerTools(server: McpServer, call: SocketCall): void {
+  const lifecycle = [
+    ['kill', 'Stop a sub-agent (no approval needed).'],
+    ['start', 'Start a stopped sub-agent (no approval needed).'],
+    ['restart', 'Stop and start a sub-agent (no approval needed).'],
+    ['update', 'Rebuild a sub-agent from its applied config, idempotent (no approval needed).'],
+  ] as const
+  for (const [op, description] of lifecycle) {
+    server.registerTool(op, { title: op, description, inputSchema: { name: agentName } }, ({ name }) =>
+      relay(call, op, { name }, json),
+    )
+  }
+
+  server.registerTool(
+    'request_spawn',
+    {
+      title: 'Request a new agent',
+      description: 'Queue a spawn request; the operator approves or denies it. The answer arrives as an approval_resolved event.',
+      inputSchema: {
+        name: agentName,
+        description: z.string().optional().describe('Why this agent is needed and what it will do'),
+      },
+    },
+    ({ name, description }) => relay(call, 'request_spawn', defined({ name, description }), json),
+  )
+
+  server.registerTool(
+    'request_apply_commit',
+    {
+      title: 'Request applying a config commit',
+      description: "Submit a commit of an agent's proposed config repo for operator approval.",
+      inputSchema: {
+        agent: agentName,
+        commit_ref: z.string().describe('Commit (sha or ref) in /agents/<agent>/config'),
+        description: z.string().optional().describe('What the change does and why'),
+      },
+    },
+    ({ agent, commit_ref, description }) =>
+      relay(call, 'request_apply_commit', defined({ agent, commit_ref, description }), json),
+  )
+
+  server.registerTool(
+    'ask_operator',
+    {
+      title: 'Ask the operator',
+      description:
+        'Ask the human operator a question. Returns {question_id} at once; end your turn. The answer arrives later as a system message {event:"operator_answered", id, question, answer}.',
+      inputSchema: {
+        question: z.string().describe(`The question, 1..${Limits.MAX_QUESTION_CHARS} characters`),
+        options: z
+          .array(z.string())
+          .optional()
+          .describe(`Up to ${Limits.MAX_QUESTION_OPTIONS} suggested answers (≤ ${Limits.MAX_OPTION_CHARS} chars each)`),
+        multi: z.boolean().optional().describe('Allow choosing several options (only with options)'),
+        ttl_seconds: z.number().int().optional().describe('Expire unanswered after this many seconds (30..21600)'),
+      },
+    },
+    ({ question, options, multi, ttl_seconds }) =>
+      relay(call, 'ask_operator', defined({ question, options, multi, ttl_seconds }), json),
+  )
+}
