@@ -74,7 +74,7 @@ export class MessageStore {
     )
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" WHERE "id" = ?`)
     this.vacuumStmt = db.prepare('DELETE FROM "Message" WHERE "ackedAt" IS NOT NULL AND "ackedAt" < ?')
-    this.insertMany = db.transaction((sender, recipients, body, now, broadcast) =>
+    this.insertMany = db.transaction((sender: string, recipients: string[], body: string, now: number, broadcast: boolean) =>
       recipients.map((r) => toMessage(this.insertStmt.get(sender, r, body, now, broadcast ? 1 : 0) as MessageRow)),
     )
   }

@@ -63,6 +63,10 @@ export async function runTurnLoop(opts: TurnLoopOptions): Promise<void> {
     const ok = await runTurn(client, files, role, message, unread, opts)
     if (ok) {
       await client.call('ack')
+    } else if (message.redelivered) {
+      // Second failure of the same message: give up on it rather than loop forever.
+      log.error({ id: message.id, from: message.from }, 'turn failed again on a redelivered message; dropping it')
+      await client.call('ack')
     } else {
       await client.call('requeue')
       await sleep(Loop.FAILED_TURN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)

@@ -1,0 +1,141 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect } from 'node:net'
+import { createInterface } from 'node:readline'
+import { HiveError, JsonLinesClient, Limits } from '@hive/mcp'
+import { HiveDaemon } from './support/hive-daemon.ts'
+
+/** Row counts of every table that bad input must leave untouched. */
+function counts(home: string): Record<string, number> {
+  const db = new Database(join(home, 'hive.db'), { readonly: true })
+  try {
+    const out: Record<string, number> = {}
+    // Turn and AgentEvent move on their own: the manager runs turns for the spawn/kill helper events.
+    for (const t of ['Agent', 'Message', 'OperatorQuestion', 'Approval']) {
+      out[t] = (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n
+    }
+    return out
+  } finally {
+    db.close()
+  }
+}
+
+/** Writes raw lines to a socket and returns the parsed answer lines. */
+async function rawExchange(path: string, lines: string[], expected: number): Promise<unknown[]> {
+  const socket = connect(path)
+  const answers: unknown[] = []
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: socket }).on('line', (l) => {
+      answers.push(JSON.parse(l))
+      if (answers.length === expected) resolve()
+    })
+    socket.once('error', reject)
+    socket.write(lines.join('\n') + '\n')
+  })
+  socket.destroy()
+  return answers
+}
+
+describe('bad input is refused clearly and changes nothing', () => {
+  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  let before: Record<string, number>
+
+  beforeAll(async () => {
+    await daemon.start()
+    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
+    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
+    // Let the helper events of spawn/kill settle into the counts first.
+    before = counts(daemon.home)
+  })
+
+  afterAll(async () => {
+    await daemon.stop()
+    daemon.removeHome()
+  })
+
+  it.each([
+    ['../x', 'must match'],
+    ['Operator', 'must match'],
+    ['a'.repeat(40), 'longer than 31'],
+    ['', 'empty'],
+    ['operator', 'reserved'],
+  ])('spawn %j is refused', async (name, fragment) => {
+    const r = await daemon.cli('spawn', name)
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain(fragment)
+    expect(r.stderr).toContain('args.name')
+    expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('refuses an unknown recipient, an oversize and an empty body', async () => {
+    const unknown = await daemon.cli('send', 'nobody', 'hello')
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toContain('unknown recipient "nobody"')
+
+    const big = await daemon.cli('send', 'worker', 'x'.repeat(Limits.MAX_BODY_BYTES + 1))
+    expect(big.code).not.toBe(0)
+    expect(big.stderr).toContain(`larger than ${Limits.MAX_BODY_BYTES} bytes`)
+
+    const empty = await daemon.cli('send', 'worker', '')
+    expect(empty.code).not.toBe(0)
+    expect(empty.stderr).toContain('body is empty')
+  })
+
+  it('refuses unknown verbs on the CLI and on the socket', async () => {
+    const r = await daemon.cli('frobnicate')
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain("unknown command 'frobnicate'")
+
+    const admin = await JsonLinesClient.connect(join(daemon.home, 'run', 'host.sock'))
+    await expect(admin.call('frobnicate')).rejects.toThrow('unknown verb "frobnicate"')
+    admin.close()
+  })
+
+  it('answers malformed lines on both kinds of socket and keeps serving', async () => {
+    for (const path of [join(daemon.home, 'run', 'host.sock'), join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock')]) {
+      const answers = await rawExchange(
+        path,
+        ['{not json', '[1,2]', '{"id":"x","op":"status"}', '{"id":7,"op":"send","args":{"to":"../x","body":"hi"}}', '{"id":8,"op":"status"}'],
+        5,
+      )
+      const errors = answers.filter((a) => (a as { ok: boolean }).ok === false) as { id: number | null; error: { code: string; message: string } }[]
+      expect(errors).toHaveLength(4)
+      expect(errors[0]?.error.message).toBe('malformed JSON line')
+      expect(errors.find((e) => e.id === 7)?.error.message).toContain('args.to')
+      expect(answers.find((a) => (a as { id: number }).id === 8)).toMatchObject({ ok: true })
+    }
+    // An oversize line is dropped with an error, and the same connection still works.
+    const client = await JsonLinesClient.connect(join(daemon.home, 'run', 'host.sock'))
+    const answers = await rawExchange(join(daemon.home, 'run', 'host.sock'), ['{"pad":"' + 'y'.repeat(Limits.MAX_LINE_BYTES + 10) + '"}', '{"id":1,"op":"status"}'], 2)
+    expect(answers[0]).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    expect(answers[1]).toMatchObject({ id: 1, ok: true })
+    expect(await client.call('status')).toMatchObject({ agents: 2 })
+    client.close()
+  })
+
+  it('does not let a sub-agent socket call manager tools', async () => {
+    const worker = await JsonLinesClient.connect(join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock'))
+    for (const [op, args] of [
+      ['kill', { name: 'manager' }],
+      ['start', { name: 'worker' }],
+      ['ask_operator', { question: 'may I?' }],
+      ['request_spawn', { name: 'evil' }],
+    ] as const) {
+      const error = await worker.call(op, args).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(HiveError)
+      expect((error as HiveError).code).toBe('FORBIDDEN')
+      expect((error as HiveError).message).toContain('manager tool')
+    }
+    expect((await worker.call('whoami')) as object).toEqual({ name: 'worker', role: 'agent' })
+    worker.close()
+  })
+
+  it('wrote no rows for any of it', async () => {
+    expect(counts(daemon.home)).toEqual(before)
+    expect((await daemon.cliJson<{ name: string }[]>('list', '--json')).map((a) => a.name).sort()).toEqual(['manager', 'worker'])
+  })
+})

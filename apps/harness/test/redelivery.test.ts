@@ -1,0 +1,83 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { JsonLinesClient, recvResultSchema } from '@hive/mcp'
+import { HiveDaemon } from './support/hive-daemon.ts'
+
+/**
+ * At-least-once delivery across a daemon crash: a leased, un-acked message comes back exactly
+ * once (flagged), acked ones never do, nothing is lost.
+ */
+describe('redelivery after SIGKILL of the daemon', () => {
+  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  const socket = join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock')
+
+  beforeAll(async () => {
+    await daemon.start()
+    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
+    // The worker's own turn loop would lease the messages; this test plays the worker itself.
+    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
+  })
+
+  afterAll(async () => {
+    await daemon.stop()
+    daemon.removeHome()
+  })
+
+  async function asWorker<T>(fn: (c: JsonLinesClient) => Promise<T>): Promise<T> {
+    const client = await JsonLinesClient.connect(socket)
+    try {
+      return await fn(client)
+    } finally {
+      client.close()
+    }
+  }
+  const recv = async (c: JsonLinesClient) => recvResultSchema.parse(await c.call('recv', { wait_seconds: 0 }))
+
+  it('redelivers the un-acked lease once and nothing else', async () => {
+    for (const body of ['one', 'two', 'three']) expect((await daemon.cli('send', 'worker', body)).code).toBe(0)
+
+    await asWorker(async (c) => {
+      const first = await recv(c)
+      expect(first.message).toMatchObject({ body: 'one', redelivered: false })
+      expect(first.unread).toBe(2)
+      await c.call('ack') // "one" handled by a finished turn
+      const second = await recv(c)
+      expect(second.message).toMatchObject({ body: 'two', redelivered: false })
+      // crash before the ack of "two"
+    })
+
+    await daemon.crash()
+    await daemon.start()
+
+    const seen = await asWorker(async (c) => {
+      const bodies: { body: string; redelivered: boolean }[] = []
+      for (;;) {
+        const { message } = await recv(c)
+        if (!message) break
+        bodies.push({ body: message.body, redelivered: message.redelivered })
+      }
+      await c.call('ack')
+      return bodies
+    })
+    expect(seen).toEqual([
+      { body: 'two', redelivered: true },
+      { body: 'three', redelivered: false },
+    ])
+
+    // A second crash after everything was acked redelivers nothing.
+    await daemon.crash()
+    await daemon.start()
+    const after = await asWorker(recv)
+    expect(after.message).toBeNull()
+
+    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+    const rows = db.prepare(`SELECT body, ackedAt IS NOT NULL AS acked, redelivered FROM "Message" WHERE recipient = 'worker' ORDER BY id`).all()
+    db.close()
+    expect(rows).toEqual([
+      { body: 'one', acked: 1, redelivered: 0 },
+      { body: 'two', acked: 1, redelivered: 1 },
+      { body: 'three', acked: 1, redelivered: 0 },
+    ])
+  })
+})

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+
+const HIVE_BIN = fileURLToPath(new URL('../../bin/hive.mjs', import.meta.url))
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * A real `hive serve` in a temp HIVE_HOME, as a child process, plus a runner for `hive <verb>`
+ * against it. `env` reaches the daemon and through it the agents (e.g. ANTHROPIC_BASE_URL).
+ */
+export class HiveDaemon {
+  loginUrl = ''
+  origin = ''
+  private child: ChildProcess | undefined
+  private output: string[] = []
+
+  constructor(
+    readonly home: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static tempHome(): string {
+    return mkdtempSync(join(tmpdir(), 'hive-test-'))
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [HIVE_BIN, 'serve'], {
+      env: this.childEnv({ HIVE_PORT: '0', LOG_LEVEL: 'debug' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    this.child = child
+    createInterface({ input: child.stderr }).on('line', (l) => this.output.push(l))
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`hive serve did not start:\n${this.log()}`)), 60_000)
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        this.output.push(line)
+        const login = /◆ login: (\S+)/.exec(line)
+        if (login?.[1]) {
+          this.loginUrl = login[1]
+          this.origin = new URL(login[1]).origin
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`hive serve exited with ${code}:\n${this.log()}`))
+      })
+    })
+  }
+
+  /** SIGKILL: no shutdown code runs, exactly like a crash. */
+  async crash(): Promise<void> {
+    await this.signal('SIGKILL')
+  }
+
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM')
+  }
+
+  cli(...args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [HIVE_BIN, ...args], { env: this.childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      child.stdin.end()
+      child.once('close', (code) => resolve({ code, stdout, stderr }))
+    })
+  }
+
+  async cliJson<T>(...args: string[]): Promise<T> {
+    const r = await this.cli(...args)
+    if (r.code !== 0) throw new Error(`hive ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
+    return JSON.parse(r.stdout) as T
+  }
+
+  log(): string {
+    return this.output.join('\n')
+  }
+
+  removeHome(): void {
+    rmSync(this.home, { recursive: true, force: true })
+  }
+
+  private childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: this.home,
+      HIVE_HOME: this.home,
+      HIVE_RUNTIME: 'process',
+      ...this.env,
+      ...extra,
+    }
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const child = this.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    child.kill(sig)
+    await exited
+    this.child = undefined
+  }
+}

@@ -1,0 +1,52 @@
+// `npm run bench [-- --quick]`: measured figures beside their same-run baselines, into
+// bench/results.json and a table on stdout.
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { benchRecv, benchSends, benchWake } from './broker-bench.ts'
+
+const quick = process.argv.includes('--quick')
+const size = quick
+  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000 }
+  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000 }
+
+const step = (s: string) => process.stdout.write(`◆ ${s}\n`)
+
+step(`broker sends (${size.sends} each, broker vs raw better-sqlite3)`)
+const sends = await benchSends(size.sends)
+step(`broker wake latency through the daemon (${size.wake} samples)`)
+const wake = await benchWake(size.wake)
+step('recv on 1k rows')
+const recvSmall = await benchRecv(1_000, 10, Math.min(400, size.lookups))
+step(`recv on ${size.bigRows.toLocaleString()} rows`)
+const recvBig = await benchRecv(size.bigRows, 10_000, size.lookups)
+
+const results = {
+  generated_at: new Date().toISOString(),
+  quick,
+  node: process.version,
+  broker: {
+    sends_per_s: sends.broker,
+    raw_sqlite_sends_per_s: sends.raw,
+    sends_vs_raw: Math.round((sends.broker / sends.raw) * 100) / 100,
+    wake_p50_ms: wake.p50_ms,
+    wake_p99_ms: wake.p99_ms,
+    wake: wake,
+    recv_1k_p50_ms: recvSmall.p50_ms,
+    recv_1m_p50_ms: recvBig.p50_ms,
+    recv_1m_vs_1k: Math.round((recvBig.p50_ms / recvSmall.p50_ms) * 100) / 100,
+    recv_1k: recvSmall,
+    recv_1m: recvBig,
+  },
+}
+const file = fileURLToPath(new URL('./results.json', import.meta.url))
+writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
+
+const b = results.broker
+const rows: [string, string, string, string][] = [
+  ['broker.sends_per_s', String(b.sends_per_s), `raw ${b.raw_sqlite_sends_per_s}`, `≥ 0.5× raw (${b.sends_vs_raw}×)`],
+  ['broker.wake_p50_ms', String(b.wake_p50_ms), '', '< 2 ms'],
+  ['broker.wake_p99_ms', String(b.wake_p99_ms), '', '< 10 ms'],
+  ['broker.recv_1m_p50_ms', String(b.recv_1m_p50_ms), `1k rows ${b.recv_1k_p50_ms}`, `≤ 2× 1k (${b.recv_1m_vs_1k}×)`],
+]
+const w = [26, 12, 22, 22]
+process.stdout.write('\n' + rows.map((r) => r.map((c, i) => c.padEnd(w[i] ?? 0)).join(' ')).join('\n') + `\n\nwrote ${file}\n`)

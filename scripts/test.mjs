@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm test`: every suite, in order, stopping at the first failure. OS packages that a suite
+// needs are installed with apt-get when we are root; otherwise that suite is skipped, loudly.
+import { spawnSync } from 'node:child_process'
+
+const steps = [
+  { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
+  { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] },
+  { name: 'integration (real claude CLI + fake model)', cmd: ['npx', 'vitest', 'run', '--project', 'integration'], needs: ['git'] },
+]
+
+/** Debian package that provides each command a suite needs. */
+const PACKAGE_OF = { git: 'git' }
+
+function have(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
+}
+
+function ensure(commands) {
+  const missing = commands.filter((c) => !have(c))
+  if (missing.length === 0) return true
+  const packages = [...new Set(missing.map((c) => PACKAGE_OF[c]))]
+  if (process.getuid?.() !== 0) {
+    console.error(`✗ missing ${missing.join(', ')} (apt-get install ${packages.join(' ')}); not root, so skipping this suite`)
+    return false
+  }
+  console.log(`◆ installing ${packages.join(' ')} with apt-get`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env })
+  return r.status === 0 && missing.every(have)
+}
+
+const skipped = []
+for (const step of steps) {
+  if (step.needs && !ensure(step.needs)) {
+    skipped.push(step.name)
+    continue
+  }
+  console.log(`\n◆ ${step.name}`)
+  const started = Date.now()
+  const r = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit' })
+  if (r.status !== 0) {
+    console.error(`\n✗ ${step.name} failed (exit ${r.status ?? r.signal})`)
+    process.exit(1)
+  }
+  console.log(`✓ ${step.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+}
+if (skipped.length) {
+  console.error(`\n⚠ SKIPPED (missing OS packages): ${skipped.join(', ')}`)
+  process.exit(1)
+}
+console.log('\n✓ all suites passed')
