@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { HiveError, JsonLinesClient, Limits } from '@hive/mcp'
+import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
 import { HiveDaemon } from './support/hive-daemon.ts'
 
 /** Row counts of every table that bad input must leave untouched. */
@@ -38,10 +39,14 @@ async function rawExchange(path: string, lines: string[], expected: number): Pro
 }
 
 describe('bad input is refused clearly and changes nothing', () => {
+  let fake: FakeAnthropic
   const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
   let before: Record<string, number>
 
   beforeAll(async () => {
+    // The manager wakes on helper events; its turns get the fake model's default reply.
+    fake = await startFakeAnthropic()
+    daemon.setEnv(claudeTestEnv(fake.url))
     await daemon.start()
     expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
     expect((await daemon.cli('kill', 'worker')).code).toBe(0)
@@ -51,6 +56,7 @@ describe('bad input is refused clearly and changes nothing', () => {
 
   afterAll(async () => {
     await daemon.stop()
+    await fake.close()
     daemon.removeHome()
   })
 

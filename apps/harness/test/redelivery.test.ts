@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JsonLinesClient, recvResultSchema } from '@hive/mcp'
+import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
 import { HiveDaemon } from './support/hive-daemon.ts'
 
 /**
@@ -9,10 +10,14 @@ import { HiveDaemon } from './support/hive-daemon.ts'
  * once (flagged), acked ones never do, nothing is lost.
  */
 describe('redelivery after SIGKILL of the daemon', () => {
+  let fake: FakeAnthropic
   const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
   const socket = join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock')
 
   beforeAll(async () => {
+    // The manager wakes on helper events; its turns get the fake model's default reply.
+    fake = await startFakeAnthropic()
+    daemon.setEnv(claudeTestEnv(fake.url))
     await daemon.start()
     expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
     // The worker's own turn loop would lease the messages; this test plays the worker itself.
@@ -21,6 +26,7 @@ describe('redelivery after SIGKILL of the daemon', () => {
 
   afterAll(async () => {
     await daemon.stop()
+    await fake.close()
     daemon.removeHome()
   })
 

@@ -25,8 +25,12 @@ export class HiveDaemon {
 
   constructor(
     readonly home: string,
-    private readonly env: Record<string, string>,
+    private env: Record<string, string>,
   ) {}
+
+  setEnv(env: Record<string, string>): void {
+    this.env = { ...this.env, ...env }
+  }
 
   static tempHome(): string {
     return mkdtempSync(join(tmpdir(), 'hive-test-'))
