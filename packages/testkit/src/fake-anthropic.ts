@@ -93,7 +93,6 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       log({ ...base, summary, script: script.name, answer: 'error' })
       return json(res, step.error.status, { type: 'error', error: { type: step.error.type, message: step.error.message } })
     }
-    if (step.delayMs) await sleep(step.delayMs)
     const toolUses: ToolCall[] = 'toolUse' in step ? [step.toolUse].flat() : []
     const missing = toolUses.find((t) => !summary.tools.includes(t.name))
     if (missing && summary.tools.includes('ToolSearch')) {
@@ -101,7 +100,10 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       log({ ...base, summary, script: script.name, answer: 'tool-search' })
       return reply(res, request, { toolUses: [{ name: 'ToolSearch', input: { query: `select:${missing.name}` } }] })
     }
+    // Logged before the delay, so a test can act while the model "thinks".
     log({ ...base, summary, script: script.name, answer: `step ${summary.step}` })
+    if (step.delayMs) await sleep(step.delayMs)
+    if (res.destroyed) return
     return reply(res, request, { ...(step.text ? { text: step.text } : {}), toolUses })
   }
 
