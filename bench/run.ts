@@ -16,7 +16,7 @@ const sends = await benchSends(size.sends)
 step(`broker wake latency through the daemon (${size.wake} samples)`)
 const wake = await benchWake(size.wake)
 step('recv on 1k rows')
-const recvSmall = await benchRecv(1_000, 10, Math.min(400, size.lookups))
+const recvSmall = await benchRecv(1_000, 10, size.lookups)
 step(`recv on ${size.bigRows.toLocaleString()} rows`)
 const recvBig = await benchRecv(size.bigRows, 10_000, size.lookups)
 
