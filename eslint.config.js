@@ -12,6 +12,7 @@ export default tseslint.config(
       'bench/data/**',
       '.hive/**',
       'packages/db/tools/**',
+      'packages/db/prisma.config.ts',
     ],
   },
   js.configs.recommended,
@@ -37,5 +38,6 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
 )

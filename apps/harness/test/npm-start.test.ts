@@ -22,10 +22,10 @@ describe('npm start', () => {
       env: { ...process.env, HIVE_HOME: home, HIVE_PORT: '0', HIVE_RUNTIME: 'process', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    createInterface({ input: child.stderr! }).on('line', (l) => output.push(l))
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => output.push(l))
     loginUrl = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no login URL:\n${output.join('\n')}`)), 90_000)
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         output.push(line)
         const m = /◆ login: (\S+)/.exec(line)
         if (m?.[1]) {

@@ -4,7 +4,7 @@ import { withTestDatabase } from './test-database.ts'
 
 describe('MessageStore', () => {
   it('leases oldest first, acks leases, requeues un-acked ones flagged', () =>
-    withTestDatabase(async (db) => {
+    withTestDatabase((db) => {
       const store = new MessageStore(db.sqlite)
       store.insert('a', ['w'], 'one', 1)
       store.insert('a', ['w'], 'two', 2)
@@ -34,7 +34,7 @@ describe('MessageStore', () => {
     }))
 
   it('marks operator mail read one by one or all at once', () =>
-    withTestDatabase(async (db) => {
+    withTestDatabase((db) => {
       const store = new MessageStore(db.sqlite)
       const [first] = store.insert('w', ['operator'], 'done', 1)
       store.insert('w', ['operator'], 'also done', 2)

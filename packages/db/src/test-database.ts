@@ -5,7 +5,7 @@ import { openDatabase, type HiveDatabase } from './client.ts'
 import { applyMigrations } from './migrate.ts'
 
 /** A migrated hive.db in a temp dir, for tests of this package. */
-export async function withTestDatabase<T>(fn: (db: HiveDatabase, file: string) => Promise<T>): Promise<T> {
+export async function withTestDatabase<T>(fn: (db: HiveDatabase, file: string) => Promise<T> | T): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'hive-db-test-'))
   const file = join(dir, 'hive.db')
   await applyMigrations(file)

@@ -54,7 +54,7 @@ export class Hive {
   private readonly activity = new Map<string, { activity: Activity; since: number }>()
 
   constructor(private readonly deps: HiveDeps) {
-    deps.runtime.events.on('exit', (exit) => void this.onContainerExit(exit))
+    deps.runtime.events.on('exit', (exit) => this.onContainerExit(exit))
   }
 
   get runtimeKind(): string {
@@ -241,7 +241,7 @@ export class Hive {
     }
   }
 
-  private async onContainerExit(exit: ContainerExit): Promise<void> {
+  private onContainerExit(exit: ContainerExit): void {
     this.setActivity(exit.name, 'idle')
     this.events.emit('agents')
     if (exit.expected) return

@@ -43,8 +43,8 @@ export class ProcessRuntime implements ContainerRuntime {
 
   constructor(private readonly opts: ProcessRuntimeOptions) {}
 
-  async start(agent: AgentLaunch): Promise<void> {
-    if (this.running.has(agent.name)) return
+  start(agent: AgentLaunch): Promise<void> {
+    if (this.running.has(agent.name)) return Promise.resolve()
     const { paths, log, agentCommand, baseEnv } = this.opts
     this.killStale(agent.name)
     const runDir = paths.agentRunDir(agent.name)
@@ -90,6 +90,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.failed.delete(agent.name)
     log.info({ agent: agent.name, pid: child.pid }, 'agent process started (UNISOLATED)')
     this.events.emit('started', agent.name)
+    return Promise.resolve()
   }
 
   async stop(name: string): Promise<void> {
