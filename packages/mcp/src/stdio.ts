@@ -12,7 +12,13 @@ export async function runStdioServer({ socketPath, version }: { socketPath: stri
   const { role } = whoamiResultSchema.parse(await client.call('whoami'))
   const server = createServer({ role, version, call: (op, args) => client.call(op, args) })
   const transport = new StdioServerTransport()
-  transport.onclose = () => client.close()
+  // claude ends our stdin when its turn is over; the socket connection must not keep us alive.
+  const shutdown = () => {
+    client.close()
+    void server.close()
+  }
+  process.stdin.once('end', shutdown)
+  transport.onclose = shutdown
   client.onClose(() => void server.close())
   await server.connect(transport)
 }

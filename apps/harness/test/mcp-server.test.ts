@@ -1,0 +1,99 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
+import { HiveDaemon } from './support/hive-daemon.ts'
+
+const HIVE_AGENT = fileURLToPath(new URL('../bin/hive-agent.mjs', import.meta.url))
+
+type ToolResult = { isError?: boolean; content: { type: string; text: string }[] }
+
+/** `hive-agent mcp` spoken to by the MCP SDK's own client over stdio, as claude does. */
+describe('hive-agent mcp', () => {
+  let fake: FakeAnthropic
+  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  const clients: Client[] = []
+
+  async function connect(agent: string): Promise<Client> {
+    const client = new Client({ name: 'test', version: '0' })
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [HIVE_AGENT, 'mcp', '--socket', join(daemon.home, 'run', 'agents', agent, 'mcp.sock')],
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn' },
+      }),
+    )
+    clients.push(client)
+    return client
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeAnthropic()
+    daemon.setEnv(claudeTestEnv(fake.url))
+    await daemon.start()
+    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
+    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
+  })
+
+  afterAll(async () => {
+    for (const c of clients) await c.close()
+    await daemon.stop()
+    await fake.close()
+    daemon.removeHome()
+  })
+
+  it('is named hyperhive and lists exactly the role surface', async () => {
+    const worker = await connect('worker')
+    expect(worker.getServerVersion()?.name).toBe('hyperhive')
+    expect((await worker.listTools()).tools.map((t) => t.name).sort()).toEqual(['recv', 'send'])
+    const manager = await connect('manager')
+    expect((await manager.listTools()).tools.map((t) => t.name).sort()).toEqual(
+      ['ask_operator', 'kill', 'recv', 'request_apply_commit', 'request_spawn', 'restart', 'send', 'start', 'update'].sort(),
+    )
+    const send = (await worker.listTools()).tools.find((t) => t.name === 'send')
+    expect(send?.inputSchema.properties).toHaveProperty('to')
+  })
+
+  it('relays send and recv to the socket', async () => {
+    const worker = await connect('worker')
+    const sent = (await worker.callTool({ name: 'send', arguments: { to: 'operator', body: 'from mcp' } })) as ToolResult
+    expect(sent.isError).toBeFalsy()
+    expect(sent.content[0]?.text).toBe('sent to operator (1 message)')
+    const inbox = await daemon.cliJson<{ messages: { from: string; body: string }[] }>('inbox', '--json')
+    expect(inbox.messages[0]).toMatchObject({ from: 'worker', body: 'from mcp' })
+
+    expect((await worker.callTool({ name: 'recv', arguments: {} }) as ToolResult).content[0]?.text).toBe('(empty)')
+    await daemon.cli('send', 'worker', 'ping')
+    const got = (await worker.callTool({ name: 'recv', arguments: { wait_seconds: 5 } })) as ToolResult
+    expect(got.content[0]?.text).toContain('from: operator\nping')
+  })
+
+  it('turns failures into MCP tool errors with a clear message', async () => {
+    const worker = await connect('worker')
+    const unknown = (await worker.callTool({ name: 'send', arguments: { to: 'nobody', body: 'x' } })) as ToolResult
+    expect(unknown.isError).toBe(true)
+    expect(unknown.content[0]?.text).toContain('unknown recipient "nobody"')
+    const tooLong = (await worker.callTool({ name: 'recv', arguments: { wait_seconds: 999 } })) as ToolResult
+    expect(tooLong.isError).toBe(true)
+    expect(tooLong.content[0]?.text).toMatch(/180/)
+
+    const manager = await connect('manager')
+    const self = (await manager.callTool({ name: 'kill', arguments: { name: 'manager' } })) as ToolResult
+    expect(self.isError).toBe(true)
+    expect(self.content[0]?.text).toContain('cannot kill itself')
+    const notYet = (await manager.callTool({ name: 'ask_operator', arguments: { question: 'ok?' } })) as ToolResult
+    expect(notYet.isError).toBe(true)
+    expect(notYet.content[0]?.text).toContain('not yet available')
+  })
+
+  it('lets the manager run lifecycle tools on sub-agents', async () => {
+    const manager = await connect('manager')
+    const started = (await manager.callTool({ name: 'start', arguments: { name: 'worker' } })) as ToolResult
+    expect(started.isError).toBeFalsy()
+    expect(JSON.parse(started.content[0]?.text ?? '{}')).toMatchObject({ name: 'worker', state: 'running' })
+    const killed = (await manager.callTool({ name: 'kill', arguments: { name: 'worker' } })) as ToolResult
+    expect(JSON.parse(killed.content[0]?.text ?? '{}')).toMatchObject({ name: 'worker', state: 'stopped', desired: 'stopped' })
+  })
+})
