@@ -1,3 +1,5 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mcpToolNames } from '@hive/mcp'
 import { claudeTestEnv, onTurnContaining, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
@@ -74,6 +76,23 @@ describe('two agents talk through the real claude CLI', () => {
   it('recorded a turn per wake and the live stream', async () => {
     const list = await daemon.cliJson<{ name: string; activity: string }[]>('list', '--json')
     expect(list.map((a) => a.name)).toEqual(['manager', 'worker'])
+    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+    const turns = db.prepare(`SELECT ok, model, wakeFrom, durationMs, tokensIn, tokensOut FROM "Turn" WHERE agent = 'worker'`).all() as {
+      ok: number
+      model: string
+      wakeFrom: string
+      durationMs: number
+      tokensIn: number
+      tokensOut: number
+    }[]
+    expect(turns).toHaveLength(1)
+    expect(turns[0]).toMatchObject({ ok: 1, model: 'haiku', wakeFrom: 'manager' })
+    expect(turns[0]?.durationMs).toBeGreaterThan(0)
+    expect(turns[0]?.tokensIn).toBeGreaterThan(0)
+    expect(turns[0]?.tokensOut).toBeGreaterThan(0)
+    const kinds = db.prepare(`SELECT DISTINCT kind FROM "AgentEvent" WHERE agent = 'worker'`).all() as { kind: string }[]
+    expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['system:init', 'assistant', 'user', 'result:success']))
+    db.close()
     const logs = await daemon.cli('logs', 'worker')
     expect(logs.stdout).toContain('turn finished')
   })

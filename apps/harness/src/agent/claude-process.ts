@@ -18,7 +18,10 @@ export interface ClaudeResult {
 export interface ClaudeRun {
   ok: boolean
   exitCode: number | null
-  /** The session no longer fits the context window: compact and retry. */
+  /**
+   * The run failed because the session no longer fits the context window (the CLI's own
+   * auto-compaction did not save it): compact and retry.
+   */
   promptTooLong: boolean
   result: ClaudeResult | undefined
   /** Last lines of stderr, for the Turn's error. */
@@ -45,14 +48,14 @@ export function runClaude(input: RunClaudeInput): Promise<ClaudeRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(input.bin, input.args, { cwd: input.cwd, env: input.env, stdio: ['pipe', 'pipe', 'pipe'] })
     let result: ClaudeResult | undefined
-    let promptTooLong = false
+    let sawPromptTooLong = false
     const stderr: string[] = []
 
     const onAbort = () => child.kill('SIGINT') // SIGINT lets claude flush a final result line
     input.signal?.addEventListener('abort', onAbort, { once: true })
 
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if (PROMPT_TOO_LONG.test(line)) promptTooLong = true
+      if (PROMPT_TOO_LONG.test(line)) sawPromptTooLong = true
       let json: unknown
       try {
         json = JSON.parse(line)
@@ -64,7 +67,7 @@ export function runClaude(input: RunClaudeInput): Promise<ClaudeRun> {
       input.onLine({ json })
     })
     createInterface({ input: child.stderr }).on('line', (line) => {
-      if (PROMPT_TOO_LONG.test(line)) promptTooLong = true
+      if (PROMPT_TOO_LONG.test(line)) sawPromptTooLong = true
       stderr.push(line)
       if (stderr.length > STDERR_TAIL_LINES) stderr.shift()
       input.onStderr?.(line)
@@ -75,8 +78,8 @@ export function runClaude(input: RunClaudeInput): Promise<ClaudeRun> {
     })
     child.once('close', (exitCode) => {
       input.signal?.removeEventListener('abort', onAbort)
-      const ok = exitCode === 0 && result !== undefined && result.is_error !== true && !promptTooLong
-      resolve({ ok, exitCode, promptTooLong, result, stderrTail: stderr.join('\n') })
+      const ok = exitCode === 0 && result !== undefined && result.is_error !== true
+      resolve({ ok, exitCode, promptTooLong: !ok && sawPromptTooLong, result, stderrTail: stderr.join('\n') })
     })
     child.stdin.end(input.prompt)
   })

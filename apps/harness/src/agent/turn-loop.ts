@@ -22,6 +22,8 @@ const Loop = {
   CONNECT_RETRY_MS: 200,
   /** Pause after a failed turn so a broken setup does not spin. */
   FAILED_TURN_BACKOFF_MS: 2_000,
+  /** Pause while the agent cannot reach its model (no login / bad key): the operator must act. */
+  NEEDS_LOGIN_BACKOFF_MS: 60_000,
 } as const
 
 export interface TurnLoopOptions {
@@ -60,9 +62,14 @@ export async function runTurnLoop(opts: TurnLoopOptions): Promise<void> {
       throw e
     }
     if (!message) continue
-    const ok = await runTurn(client, files, role, message, unread, opts)
-    if (ok) {
+    const outcome = await runTurn(client, files, role, message, unread, opts)
+    if (outcome === 'ok') {
       await client.call('ack')
+    } else if (outcome === 'needs-login') {
+      // Not the message's fault: keep it (no drop after retries) until the agent can reach a model.
+      log.error({ agent: name }, 'claude is not logged in / has no valid API key; message kept, retrying later')
+      await client.call('requeue')
+      await sleep(Loop.NEEDS_LOGIN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
     } else if (message.redelivered) {
       // Second failure of the same message: give up on it rather than loop forever.
       log.error({ id: message.id, from: message.from }, 'turn failed again on a redelivered message; dropping it')
@@ -82,7 +89,7 @@ async function runTurn(
   message: DeliveredMessage,
   unread: number,
   opts: TurnLoopOptions,
-): Promise<boolean> {
+): Promise<TurnOutcome> {
   const { log } = opts
   const config = turnConfigSchema.parse(await client.call('turn_config'))
   const grant = resolveToolGrant(config.bash_patterns, mcpToolNames(role))
@@ -127,7 +134,7 @@ async function runTurn(
       started_at: startedAt,
       ended_at: Date.now(),
     })
-    return false
+    return 'failed'
   }
   await forwarder.flush()
   const usage = result.result?.usage ?? {}
@@ -145,8 +152,12 @@ async function runTurn(
     cost_usd: result.result?.total_cost_usd ?? 0,
   })
   log.info({ agent: config.name, ok: result.ok, ms: Date.now() - startedAt }, 'turn finished')
-  return result.ok
+  if (result.ok) return 'ok'
+  return NEEDS_LOGIN.test(describeFailure(result)) ? 'needs-login' : 'failed'
 }
+
+type TurnOutcome = 'ok' | 'failed' | 'needs-login'
+const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key|authentication_error/i
 
 function describeFailure(run: ClaudeRun): string {
   const text = run.result?.result ?? run.stderrTail

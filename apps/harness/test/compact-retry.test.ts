@@ -1,0 +1,51 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PROMPT_TOO_LONG, claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
+import { HiveDaemon } from './support/hive-daemon.ts'
+
+/** "Prompt is too long" from the API: the turn loop compacts the session once and retries. */
+describe('context overflow', () => {
+  let fake: FakeAnthropic
+  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  let overflowed = 0
+
+  beforeAll(async () => {
+    fake = await startFakeAnthropic({
+      scripts: [
+        // Only the first attempt overflows; after /compact the same prompt fits.
+        { name: 'overflow', match: (r) => r.turnText.includes('huge task') && overflowed++ === 0, steps: [PROMPT_TOO_LONG] },
+        { name: 'retry', match: (r) => r.turnText.includes('huge task'), steps: [{ text: 'Handled after compaction.' }] },
+      ],
+      defaultText: 'Summary: nothing important yet.',
+    })
+    daemon.setEnv(claudeTestEnv(fake.url))
+    await daemon.start()
+    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
+  })
+
+  afterAll(async () => {
+    await daemon.stop()
+    await fake.close()
+    daemon.removeHome()
+  })
+
+  it('runs /compact and retries the same prompt once, then acks', async () => {
+    // The CLI auto-compacts on overflow by itself when it can; with a short session it cannot
+    // ("Not enough messages to compact"), which is exactly when the turn loop's fallback matters.
+    expect((await daemon.cli('send', 'worker', 'the huge task')).code).toBe(0)
+    const retry = await fake.waitForRequest((r) => r.script === 'retry', 120_000)
+    expect(retry.summary?.turnText).toContain('the huge task')
+
+    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+    await expect
+      .poll(() => db.prepare(`SELECT ackedAt IS NOT NULL AS acked FROM "Message" WHERE body = 'the huge task'`).get(), { timeout: 60_000 })
+      .toEqual({ acked: 1 })
+    const turn = db.prepare(`SELECT ok, wakeFrom FROM "Turn" WHERE agent = 'worker' ORDER BY id DESC LIMIT 1`).get()
+    expect(turn).toEqual({ ok: 1, wakeFrom: 'operator' })
+    // The live stream shows the compaction the turn loop ran between the two attempts.
+    const statuses = db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'worker' AND kind = 'system:status' ORDER BY id`).all() as { payloadJson: string }[]
+    expect(statuses.map((s) => (JSON.parse(s.payloadJson) as { status: string | null }).status)).toContain('compacting')
+    db.close()
+  })
+})
