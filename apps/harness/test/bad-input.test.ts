@@ -1,11 +1,10 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { HiveError, JsonLinesClient, Limits } from '@hive/mcp'
-import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
-import { HiveDaemon } from './support/hive-daemon.ts'
+import { useHive } from './support/hive-fixture.ts'
 
 /** Row counts of every table that bad input must leave untouched. */
 function counts(home: string): Record<string, number> {
@@ -39,25 +38,12 @@ async function rawExchange(path: string, lines: string[], expected: number): Pro
 }
 
 describe('bad input is refused clearly and changes nothing', () => {
-  let fake: FakeAnthropic
-  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  const { daemon } = useHive({ agents: ['worker'], stopped: true })
   let before: Record<string, number>
 
-  beforeAll(async () => {
-    // The manager wakes on helper events; its turns get the fake model's default reply.
-    fake = await startFakeAnthropic()
-    daemon.setEnv(claudeTestEnv(fake.url))
-    await daemon.start()
-    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
-    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
-    // Let the helper events of spawn/kill settle into the counts first.
+  // Taken after the spawn/kill helper events have settled into the tables.
+  beforeAll(() => {
     before = counts(daemon.home)
-  })
-
-  afterAll(async () => {
-    await daemon.stop()
-    await fake.close()
-    daemon.removeHome()
   })
 
   it.each([

@@ -1,40 +1,28 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PROMPT_TOO_LONG, claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
-import { HiveDaemon } from './support/hive-daemon.ts'
+import { describe, expect, it } from 'vitest'
+import { PROMPT_TOO_LONG } from '@hive/testkit'
+import { useHive } from './support/hive-fixture.ts'
 
 /** "Prompt is too long" from the API: the turn loop compacts the session once and retries. */
 describe('context overflow', () => {
-  let fake: FakeAnthropic
-  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
   let overflowed = 0
-
-  beforeAll(async () => {
-    fake = await startFakeAnthropic({
-      scripts: [
-        // Only the first attempt overflows; after /compact the same prompt fits.
-        { name: 'overflow', match: (r) => r.turnText.includes('huge task') && overflowed++ === 0, steps: [PROMPT_TOO_LONG] },
-        { name: 'retry', match: (r) => r.turnText.includes('huge task'), steps: [{ text: 'Handled after compaction.' }] },
-      ],
-      defaultText: 'Summary: nothing important yet.',
-    })
-    daemon.setEnv(claudeTestEnv(fake.url))
-    await daemon.start()
-    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
+  const hive = useHive({
+    agents: ['worker'],
+    scripts: [
+      // Only the first attempt overflows; after /compact the same prompt fits.
+      { name: 'overflow', match: (r) => r.turnText.includes('huge task') && overflowed++ === 0, steps: [PROMPT_TOO_LONG] },
+      { name: 'retry', match: (r) => r.turnText.includes('huge task'), steps: [{ text: 'Handled after compaction.' }] },
+    ],
+    defaultText: 'Summary: nothing important yet.',
   })
-
-  afterAll(async () => {
-    await daemon.stop()
-    await fake.close()
-    daemon.removeHome()
-  })
+  const { daemon } = hive
 
   it('runs /compact and retries the same prompt once, then acks', async () => {
     // The CLI auto-compacts on overflow by itself when it can; with a short session it cannot
     // ("Not enough messages to compact"), which is exactly when the turn loop's fallback matters.
     expect((await daemon.cli('send', 'worker', 'the huge task')).code).toBe(0)
-    const retry = await fake.waitForRequest((r) => r.script === 'retry', 120_000)
+    const retry = await hive.fake.waitForRequest((r) => r.script === 'retry', 120_000)
     expect(retry.summary?.turnText).toContain('the huge task')
 
     const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })

@@ -2,9 +2,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
-import { HiveDaemon } from './support/hive-daemon.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { useHive } from './support/hive-fixture.ts'
 
 const HIVE_AGENT = fileURLToPath(new URL('../bin/hive-agent.mjs', import.meta.url))
 
@@ -12,8 +11,7 @@ type ToolResult = { isError?: boolean; content: { type: string; text: string }[]
 
 /** `hive-agent mcp` spoken to by the MCP SDK's own client over stdio, as claude does. */
 describe('hive-agent mcp', () => {
-  let fake: FakeAnthropic
-  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  const { daemon } = useHive({ agents: ['worker'], stopped: true })
   const clients: Client[] = []
 
   async function connect(agent: string): Promise<Client> {
@@ -29,19 +27,8 @@ describe('hive-agent mcp', () => {
     return client
   }
 
-  beforeAll(async () => {
-    fake = await startFakeAnthropic()
-    daemon.setEnv(claudeTestEnv(fake.url))
-    await daemon.start()
-    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
-    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
-  })
-
   afterAll(async () => {
     for (const c of clients) await c.close()
-    await daemon.stop()
-    await fake.close()
-    daemon.removeHome()
   })
 
   it('is named hyperhive and lists exactly the role surface', async () => {

@@ -1,34 +1,16 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { JsonLinesClient, recvResultSchema } from '@hive/mcp'
-import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
-import { HiveDaemon } from './support/hive-daemon.ts'
+import { useHive } from './support/hive-fixture.ts'
 
 /**
  * At-least-once delivery across a daemon crash: a leased, un-acked message comes back exactly
  * once (flagged), acked ones never do, nothing is lost.
  */
 describe('redelivery after SIGKILL of the daemon', () => {
-  let fake: FakeAnthropic
-  const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
+  const { daemon } = useHive({ agents: ['worker'], stopped: true })
   const socket = join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock')
-
-  beforeAll(async () => {
-    // The manager wakes on helper events; its turns get the fake model's default reply.
-    fake = await startFakeAnthropic()
-    daemon.setEnv(claudeTestEnv(fake.url))
-    await daemon.start()
-    expect((await daemon.cli('spawn', 'worker')).code).toBe(0)
-    // The worker's own turn loop would lease the messages; this test plays the worker itself.
-    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
-  })
-
-  afterAll(async () => {
-    await daemon.stop()
-    await fake.close()
-    daemon.removeHome()
-  })
 
   async function asWorker<T>(fn: (c: JsonLinesClient) => Promise<T>): Promise<T> {
     const client = await JsonLinesClient.connect(socket)

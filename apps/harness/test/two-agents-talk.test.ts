@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mcpToolNames } from '@hive/mcp'
-import { claudeTestEnv, onTurnContaining, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
-import { HiveDaemon } from './support/hive-daemon.ts'
+import { onTurnContaining } from '@hive/testkit'
+import { useHive } from './support/hive-fixture.ts'
 
 const BUILTINS = ['Edit', 'Glob', 'Grep', 'Read', 'Write']
 const sorted = (xs: string[]) => [...xs].sort()
@@ -18,33 +18,20 @@ interface Inbox {
  * through the MCP tool; worker wakes and reports to the operator. Only the model is scripted.
  */
 describe('two agents talk through the real claude CLI', () => {
-  let fake: FakeAnthropic
-  let daemon: HiveDaemon
-
-  beforeAll(async () => {
-    fake = await startFakeAnthropic({
-      scripts: [
-        onTurnContaining('manager', 'get a status report from worker', [
-          { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'worker', body: 'Report your status to the operator.' } } },
-          { text: 'Asked worker to report.' },
-        ]),
-        onTurnContaining('worker', 'Report your status to the operator.', [
-          { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'operator', body: 'worker status: all green' } } },
-          { text: 'Reported.' },
-        ]),
-      ],
-    })
-    daemon = new HiveDaemon(HiveDaemon.tempHome(), claudeTestEnv(fake.url))
-    await daemon.start()
-    const spawned = await daemon.cli('spawn', 'worker')
-    expect(spawned.code, spawned.stderr).toBe(0)
+  const hive = useHive({
+    agents: ['worker'],
+    scripts: [
+      onTurnContaining('manager', 'get a status report from worker', [
+        { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'worker', body: 'Report your status to the operator.' } } },
+        { text: 'Asked worker to report.' },
+      ]),
+      onTurnContaining('worker', 'Report your status to the operator.', [
+        { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'operator', body: 'worker status: all green' } } },
+        { text: 'Reported.' },
+      ]),
+    ],
   })
-
-  afterAll(async () => {
-    await daemon?.stop()
-    await fake?.close()
-    daemon?.removeHome()
-  })
+  const { daemon } = hive
 
   it('delivers operator → manager → worker → operator', async () => {
     const sent = await daemon.cli('send', 'manager', 'hello manager: get a status report from worker')
@@ -55,15 +42,15 @@ describe('two agents talk through the real claude CLI', () => {
       .toContainEqual(expect.objectContaining({ from: 'worker', body: 'worker status: all green', read: false }))
 
     // Both turns ran to their scripted end: the tool results came back to the model.
-    const managerEnd = await fake.waitForRequest((r) => r.script === 'manager' && r.answer === 'step 1')
+    const managerEnd = await hive.fake.waitForRequest((r) => r.script === 'manager' && r.answer === 'step 1')
     expect(JSON.stringify(managerEnd.body)).toContain('sent to worker (1 message)')
-    const workerEnd = await fake.waitForRequest((r) => r.script === 'worker' && r.answer === 'step 1')
+    const workerEnd = await hive.fake.waitForRequest((r) => r.script === 'worker' && r.answer === 'step 1')
     expect(JSON.stringify(workerEnd.body)).toContain('sent to operator (1 message)')
   })
 
   it("offered each role exactly its tools, with haiku as the model", () => {
-    const manager = fake.requests.find((r) => r.script === 'manager')?.summary
-    const worker = fake.requests.find((r) => r.script === 'worker')?.summary
+    const manager = hive.fake.requests.find((r) => r.script === 'manager')?.summary
+    const worker = hive.fake.requests.find((r) => r.script === 'worker')?.summary
     expect(manager && worker).toBeTruthy()
     expect(sorted(manager?.tools ?? [])).toEqual(sorted([...BUILTINS, ...mcpToolNames('manager')]))
     expect(sorted(worker?.tools ?? [])).toEqual(sorted([...BUILTINS, ...mcpToolNames('agent')]))

@@ -13,12 +13,16 @@ export async function runStdioServer({ socketPath, version }: { socketPath: stri
   const server = createServer({ role, version, call: (op, args) => client.call(op, args) })
   const transport = new StdioServerTransport()
   // claude ends our stdin when its turn is over; the socket connection must not keep us alive.
+  let closing = false
   const shutdown = () => {
+    // server.close() fires transport.onclose again: close once.
+    if (closing) return
+    closing = true
     client.close()
     void server.close()
   }
   process.stdin.once('end', shutdown)
   transport.onclose = shutdown
-  client.onClose(() => void server.close())
+  client.onClose(shutdown)
   await server.connect(transport)
 }
