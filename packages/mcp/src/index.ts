@@ -23,6 +23,7 @@ export {
 export type { ErrorBody, RequestEnvelope, ResponseEnvelope } from './protocol/envelope.ts'
 export {
   agentOps,
+  controlResultSchema,
   managerOps,
   deliveredMessageSchema,
   recvResultSchema,
@@ -32,6 +33,7 @@ export {
 export type {
   AgentOp,
   AgentOpArgs,
+  ControlResult,
   DeliveredMessage,
   ManagerOp,
   ManagerOpArgs,

@@ -3,11 +3,13 @@ import type { Logger } from 'pino'
 import {
   JsonLinesClient,
   Limits,
+  controlResultSchema,
   mcpToolNames,
   recvResultSchema,
   turnConfigSchema,
   whoamiResultSchema,
   type DeliveredMessage,
+  type TurnConfig,
 } from '@hive/mcp'
 import { resolveToolGrant } from '../core/allowed-tools.ts'
 import { buildWakePrompt } from '../core/wake-prompt.ts'
@@ -15,6 +17,7 @@ import { writeAgentFiles, type AgentFiles } from './agent-files.ts'
 import { buildClaudeArgs } from './claude-command.ts'
 import { runClaude, type ClaudeRun } from './claude-process.ts'
 import { EventForwarder, streamEventKind } from './event-forwarder.ts'
+import { SerialLock } from './serial-lock.ts'
 
 const Loop = {
   /** Socket connect attempts at boot (the daemon may still be binding it). */
@@ -25,6 +28,10 @@ const Loop = {
   /** Pause while the agent cannot reach its model (no login / bad key): the operator must act. */
   NEEDS_LOGIN_BACKOFF_MS: 60_000,
 } as const
+
+const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key|authentication_error/i
+
+type TurnOutcome = 'ok' | 'failed' | 'cancelled' | 'needs-login'
 
 export interface TurnLoopOptions {
   socketPath: string
@@ -40,124 +47,193 @@ export interface TurnLoopOptions {
 /**
  * `hive-agent serve`: long-poll `recv` → wake prompt → one real `claude` turn → forward its stream
  * → record the Turn → ack. Un-acked messages are redelivered after a restart (at-least-once).
+ * Beside it, a control loop takes the operator's cancel / compact / new-session commands.
  */
 export async function runTurnLoop(opts: TurnLoopOptions): Promise<void> {
-  const { log, signal } = opts
-  const client = await connectWithRetry(opts.socketPath)
-  const { name, role } = whoamiResultSchema.parse(await client.call('whoami'))
-  const requeued = await client.call('requeue')
-  log.info({ agent: name, role, requeued }, 'turn loop started')
-  const files = writeAgentFiles(opts.runDir, name, role, opts.socketPath)
-  signal.addEventListener('abort', () => client.close(), { once: true })
-
-  while (!signal.aborted) {
-    let message: DeliveredMessage | null
-    let unread: number
-    try {
-      ;({ message, unread } = recvResultSchema.parse(
-        await client.call('recv', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }),
-      ))
-    } catch (e) {
-      if (signal.aborted) break
-      throw e
-    }
-    if (!message) continue
-    const outcome = await runTurn(client, files, role, message, unread, opts)
-    if (outcome === 'ok') {
-      await client.call('ack')
-    } else if (outcome === 'needs-login') {
-      // Not the message's fault: keep it (no drop after retries) until the agent can reach a model.
-      log.error({ agent: name }, 'claude is not logged in / has no valid API key; message kept, retrying later')
-      await client.call('requeue')
-      await sleep(Loop.NEEDS_LOGIN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
-    } else if (message.redelivered) {
-      // Second failure of the same message: give up on it rather than loop forever.
-      log.error({ id: message.id, from: message.from }, 'turn failed again on a redelivered message; dropping it')
-      await client.call('ack')
-    } else {
-      await client.call('requeue')
-      await sleep(Loop.FAILED_TURN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
-    }
-  }
-  client.close()
+  const loop = await TurnLoop.connect(opts)
+  await loop.run()
 }
 
-async function runTurn(
-  client: JsonLinesClient,
-  files: AgentFiles,
-  role: 'agent' | 'manager',
-  message: DeliveredMessage,
-  unread: number,
-  opts: TurnLoopOptions,
-): Promise<TurnOutcome> {
-  const { log } = opts
-  const config = turnConfigSchema.parse(await client.call('turn_config'))
-  const grant = resolveToolGrant(config.bash_patterns, mcpToolNames(role))
-  const prompt = buildWakePrompt(message, unread)
-  const startedAt = Date.now()
-  await client.call('turn_start', { wake_from: message.from, model: config.model })
+class TurnLoop {
+  private readonly lock = new SerialLock()
+  private currentTurn: AbortController | undefined
+  private skipContinue = false
 
-  const forwarder = new EventForwarder(
-    (events) => client.call('turn_events', { events }),
-    (e) => log.warn({ err: e }, 'could not forward turn events'),
-  )
-  const run = (text: string): Promise<ClaudeRun> =>
-    runClaude({
-      bin: opts.claudeBin,
-      args: buildClaudeArgs({ model: config.model, continueSession: true, ...files, grant }),
-      prompt: text,
-      cwd: opts.stateDir,
-      env: opts.claudeEnv,
-      signal: opts.signal,
+  private constructor(
+    private readonly client: JsonLinesClient,
+    private readonly name: string,
+    private readonly role: 'agent' | 'manager',
+    private readonly files: AgentFiles,
+    private readonly opts: TurnLoopOptions,
+  ) {}
+
+  static async connect(opts: TurnLoopOptions): Promise<TurnLoop> {
+    const client = await connectWithRetry(opts.socketPath)
+    const { name, role } = whoamiResultSchema.parse(await client.call('whoami'))
+    const requeued = await client.call('requeue')
+    opts.log.info({ agent: name, role, requeued }, 'turn loop started')
+    const files = writeAgentFiles(opts.runDir, name, role, opts.socketPath)
+    opts.signal.addEventListener('abort', () => client.close(), { once: true })
+    return new TurnLoop(client, name, role, files, opts)
+  }
+
+  async run(): Promise<void> {
+    const control = this.controlLoop().catch((e: unknown) => {
+      if (!this.opts.signal.aborted) this.opts.log.warn({ err: e }, 'control loop stopped')
+    })
+    try {
+      await this.messageLoop()
+    } finally {
+      this.client.close()
+      await control
+    }
+  }
+
+  private async messageLoop(): Promise<void> {
+    const { signal, log } = this.opts
+    while (!signal.aborted) {
+      let message: DeliveredMessage | null
+      let unread: number
+      try {
+        ;({ message, unread } = recvResultSchema.parse(
+          await this.client.call('recv', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }),
+        ))
+      } catch (e) {
+        if (signal.aborted) return
+        throw e
+      }
+      if (!message) continue
+      const wake = message
+      const outcome = await this.lock.run(() => this.turn(wake, unread))
+      if (outcome === 'ok' || outcome === 'cancelled') {
+        await this.client.call('ack')
+      } else if (outcome === 'needs-login') {
+        // Not the message's fault: keep it (no drop after retries) until the agent can reach a model.
+        log.error({ agent: this.name }, 'claude is not logged in / has no valid API key; message kept, retrying later')
+        await this.client.call('requeue')
+        await sleep(Loop.NEEDS_LOGIN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
+      } else if (message.redelivered) {
+        // Second failure of the same message: give up on it rather than loop forever.
+        log.error({ id: message.id, from: message.from }, 'turn failed again on a redelivered message; dropping it')
+        await this.client.call('ack')
+      } else {
+        await this.client.call('requeue')
+        await sleep(Loop.FAILED_TURN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
+      }
+    }
+  }
+
+  private async controlLoop(): Promise<void> {
+    while (!this.opts.signal.aborted) {
+      const { command } = controlResultSchema.parse(
+        await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }),
+      )
+      if (command === 'cancel') {
+        this.opts.log.info({ agent: this.name }, 'operator cancelled the turn')
+        this.currentTurn?.abort()
+      } else if (command === 'new_session') {
+        this.skipContinue = true
+      } else if (command === 'compact') {
+        void this.lock.run(async () => {
+          const config = turnConfigSchema.parse(await this.client.call('turn_config'))
+          const forwarder = this.forwarder()
+          await this.compact(config, forwarder)
+          await forwarder.flush()
+        })
+      }
+    }
+  }
+
+  private async turn(message: DeliveredMessage, unread: number): Promise<TurnOutcome> {
+    const { log } = this.opts
+    const config = turnConfigSchema.parse(await this.client.call('turn_config'))
+    const prompt = buildWakePrompt(message, unread)
+    const startedAt = Date.now()
+    await this.client.call('turn_start', { wake_from: message.from, model: config.model })
+    const forwarder = this.forwarder()
+    const abort = new AbortController()
+    this.currentTurn = abort
+    const end = async (ok: boolean, extra: Record<string, unknown>) => {
+      await forwarder.flush()
+      await this.client.call('turn_end', {
+        ok,
+        model: config.model,
+        wake_from: message.from,
+        started_at: startedAt,
+        ended_at: Date.now(),
+        ...extra,
+      })
+    }
+
+    let result: ClaudeRun
+    try {
+      const fresh = this.skipContinue
+      this.skipContinue = false
+      result = await this.claude(config, forwarder, prompt, abort.signal, !fresh)
+      if (result.promptTooLong && !abort.signal.aborted) {
+        log.warn({ agent: this.name }, 'prompt too long: compacting the session and retrying once')
+        await this.compact(config, forwarder)
+        result = await this.claude(config, forwarder, prompt, abort.signal, true)
+      }
+    } catch (e) {
+      log.error({ err: e }, 'could not run claude')
+      await end(false, { error: `could not run claude: ${(e as Error).message}` })
+      return 'failed'
+    } finally {
+      this.currentTurn = undefined
+    }
+    const usage = result.result?.usage ?? {}
+    const cancelled = abort.signal.aborted
+    await end(result.ok, {
+      ...(result.ok ? {} : { error: cancelled ? 'cancelled by the operator' : describeFailure(result) }),
+      tokens_in: usage.input_tokens ?? 0,
+      tokens_out: usage.output_tokens ?? 0,
+      tokens_cache_read: usage.cache_read_input_tokens ?? 0,
+      tokens_cache_write: usage.cache_creation_input_tokens ?? 0,
+      cost_usd: result.result?.total_cost_usd ?? 0,
+    })
+    log.info({ agent: this.name, ok: result.ok, cancelled, ms: Date.now() - startedAt }, 'turn finished')
+    if (result.ok) return 'ok'
+    if (cancelled) return 'cancelled'
+    return NEEDS_LOGIN.test(describeFailure(result)) ? 'needs-login' : 'failed'
+  }
+
+  private async compact(config: TurnConfig, forwarder: EventForwarder): Promise<void> {
+    await this.client.call('compacting', { active: true })
+    try {
+      await this.claude(config, forwarder, '/compact', this.opts.signal, true)
+    } finally {
+      await this.client.call('compacting', { active: false })
+    }
+  }
+
+  private claude(
+    config: TurnConfig,
+    forwarder: EventForwarder,
+    prompt: string,
+    signal: AbortSignal,
+    continueSession: boolean,
+  ): Promise<ClaudeRun> {
+    const grant = resolveToolGrant(config.bash_patterns, mcpToolNames(this.role))
+    return runClaude({
+      bin: this.opts.claudeBin,
+      args: buildClaudeArgs({ model: config.model, continueSession, ...this.files, grant }),
+      prompt,
+      cwd: this.opts.stateDir,
+      env: this.opts.claudeEnv,
+      signal: AbortSignal.any([signal, this.opts.signal]),
       onLine: (line) => ('json' in line ? forwarder.push(streamEventKind(line.json), line.json) : forwarder.push('text', line.text)),
       onStderr: (line) => forwarder.push('stderr', line),
     })
-
-  let result: ClaudeRun
-  try {
-    result = await run(prompt)
-    if (result.promptTooLong) {
-      log.warn({ agent: config.name }, 'prompt too long: compacting the session and retrying once')
-      await client.call('compacting', { active: true })
-      await run('/compact')
-      await client.call('compacting', { active: false })
-      result = await run(prompt)
-    }
-  } catch (e) {
-    log.error({ err: e }, 'could not run claude')
-    await forwarder.flush()
-    await client.call('turn_end', {
-      ok: false,
-      error: `could not run claude: ${(e as Error).message}`,
-      model: config.model,
-      wake_from: message.from,
-      started_at: startedAt,
-      ended_at: Date.now(),
-    })
-    return 'failed'
   }
-  await forwarder.flush()
-  const usage = result.result?.usage ?? {}
-  await client.call('turn_end', {
-    ok: result.ok,
-    ...(result.ok ? {} : { error: describeFailure(result) }),
-    model: config.model,
-    wake_from: message.from,
-    started_at: startedAt,
-    ended_at: Date.now(),
-    tokens_in: usage.input_tokens ?? 0,
-    tokens_out: usage.output_tokens ?? 0,
-    tokens_cache_read: usage.cache_read_input_tokens ?? 0,
-    tokens_cache_write: usage.cache_creation_input_tokens ?? 0,
-    cost_usd: result.result?.total_cost_usd ?? 0,
-  })
-  log.info({ agent: config.name, ok: result.ok, ms: Date.now() - startedAt }, 'turn finished')
-  if (result.ok) return 'ok'
-  return NEEDS_LOGIN.test(describeFailure(result)) ? 'needs-login' : 'failed'
-}
 
-type TurnOutcome = 'ok' | 'failed' | 'needs-login'
-const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key|authentication_error/i
+  private forwarder(): EventForwarder {
+    return new EventForwarder(
+      (events) => this.client.call('turn_events', { events }),
+      (e) => this.opts.log.warn({ err: e }, 'could not forward turn events'),
+    )
+  }
+}
 
 function describeFailure(run: ClaudeRun): string {
   const text = run.result?.result ?? run.stderrTail

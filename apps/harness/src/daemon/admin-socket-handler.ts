@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises'
 import { HiveError, HiveErrorCode, OPERATOR } from '@hive/mcp'
 import { adminOps, type AdminOp } from '../core/admin-ops.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
@@ -8,13 +7,12 @@ import type { Hive } from './hive.ts'
 
 const DEFAULT_INBOX = 50
 const DEFAULT_LOG_LINES = 200
-/** `hive logs` reads at most this much of the file's tail. */
-const LOG_TAIL_BYTES = 1024 * 1024
 
 export interface AdminContext {
   hive: Hive
   paths: HivePaths
   loginUrl: () => string
+  logTail: (name: string, lines: number) => Promise<string[]>
   startedAt: number
   version: string
 }
@@ -73,7 +71,7 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
       case 'logs': {
         const { name, lines = DEFAULT_LOG_LINES } = parseArgs(adminOps.logs, op, args)
         await hive.view(name)
-        return { name, lines: await tailLines(ctx.paths.agentLog(name), lines) }
+        return { name, lines: await ctx.logTail(name, lines) }
       }
       case 'login_url':
         parseArgs(adminOps.login_url, op, args)
@@ -100,25 +98,4 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
 
 function notYet(op: string, feature: string): HiveError {
   return new HiveError(HiveErrorCode.NotImplemented, `${op} is not yet available (the ${feature} feature has not landed)`)
-}
-
-async function tailLines(file: string, count: number): Promise<string[]> {
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw e
-  }
-  try {
-    const { size } = await handle.stat()
-    const start = Math.max(0, size - LOG_TAIL_BYTES)
-    const buffer = Buffer.alloc(size - start)
-    await handle.read(buffer, 0, buffer.length, start)
-    const lines = buffer.toString('utf8').split('\n')
-    if (lines.at(-1) === '') lines.pop()
-    return lines.slice(-count)
-  } finally {
-    await handle.close()
-  }
 }

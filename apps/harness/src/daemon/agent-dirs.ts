@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
 import { agentConfigSchema, defaultAgentConfig, type AgentConfig } from '../core/agent-config.ts'
+import { childEnv } from '../node/child-env.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
 
 const AGENT_JSON = 'agent.json'
@@ -41,7 +42,7 @@ function seedRepo(dir: string, config: AgentConfig, message: string): void {
 }
 
 function git(cwd: string, args: string[]): void {
-  execFileSync('git', args, { cwd, env: { ...GIT_IDENTITY, PATH: '/usr/bin:/bin:/usr/local/bin' }, stdio: 'ignore' })
+  execFileSync('git', args, { cwd, env: childEnv({ ...GIT_IDENTITY, PATH: '/usr/bin:/bin:/usr/local/bin' }), stdio: 'ignore' })
 }
 
 /** The applied agent.json (what runs), validated; a broken file is a clear error, not a crash. */

@@ -71,12 +71,12 @@ export function createAgentSocketHandler(hive: Hive, name: string, role: 'agent'
         return {}
       case 'turn_events': {
         const { events } = parseArgs(agentOps.turn_events, op, args)
-        await hive.eventsRepo.append(name, events.map((e) => ({ kind: e.kind, payload: e.payload })))
+        await hive.recordTurnEvents(name, events.map((e) => ({ kind: e.kind, payload: e.payload })))
         return {}
       }
       case 'turn_end': {
         const t = parseArgs(agentOps.turn_end, op, args)
-        await hive.turnsRepo.record({
+        await hive.recordTurn({
           agent: name,
           startedAt: new Date(t.started_at),
           endedAt: new Date(t.ended_at),
@@ -91,13 +91,16 @@ export function createAgentSocketHandler(hive: Hive, name: string, role: 'agent'
           tokensCacheWrite: t.tokens_cache_write,
           costUsd: t.cost_usd,
         })
-        hive.setActivity(name, 'idle')
         return {}
       }
       case 'compacting': {
         const { active } = parseArgs(agentOps.compacting, op, args)
-        hive.setActivity(name, active ? 'compacting' : 'thinking')
+        hive.setCompacting(name, active)
         return {}
+      }
+      case 'control_wait': {
+        const { wait_seconds } = parseArgs(agentOps.control_wait, op, args)
+        return { command: await hive.control.wait(name, wait_seconds * 1000, ctx.signal) }
       }
     }
   }

@@ -4,8 +4,10 @@ import type { MessageStore, StoredMessage } from '@hive/db'
 interface BrokerEvents {
   /** A row was inserted (one per recipient). */
   sent: [StoredMessage]
-  /** A row was leased to its recipient by `recv` (or read by the operator). */
+  /** A row was leased to its recipient by `recv`. */
   delivered: [StoredMessage]
+  /** Messages of an inbox nobody `recv`s from (the operator's) were marked read. */
+  read: [string]
 }
 
 /**
@@ -74,6 +76,7 @@ export class Broker {
 
   markRead(recipient: string, id?: number): number {
     const n = this.store.markRead(recipient, this.now(), id)
+    if (n > 0) this.events.emit('read', recipient)
     return n
   }
 

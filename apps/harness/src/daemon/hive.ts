@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import type { AgentsRepository, EventsRepository, SettingsRepository, StoredMessage, TurnsRepository } from '@hive/db'
+import { rmSync } from 'node:fs'
+import type { AgentsRepository, EventsRepository, NewEvent, NewTurn, SettingsRepository, StoredMessage, Turn, TurnsRepository } from '@hive/db'
 import { BROADCAST, HiveError, HiveErrorCode, MANAGER_NAME, OPERATOR, type TurnConfig } from '@hive/mcp'
 import { effectiveModel } from '../core/agent-config.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
@@ -9,7 +9,9 @@ import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
 import { ensureAgentDirs, readAppliedConfig } from './agent-dirs.ts'
 import { createAgentSocketHandler } from './agent-socket-handler.ts'
 import type { Broker } from './broker.ts'
+import { ControlChannel, type ControlCommand } from './control-channel.ts'
 import { sendHelperEvent } from './helper-events.ts'
+import type { LiveBus, StreamEventView } from './live-bus.ts'
 
 export type Activity = 'idle' | 'thinking' | 'compacting'
 
@@ -28,10 +30,6 @@ export interface AgentView {
   destroyed_at: number | null
 }
 
-interface HiveEvents {
-  agents: []
-  activity: [{ agent: string; activity: Activity; since: number }]
-}
 
 export interface HiveDeps {
   paths: HivePaths
@@ -41,6 +39,7 @@ export interface HiveDeps {
   settings: SettingsRepository
   turns: TurnsRepository
   events: EventsRepository
+  live: LiveBus
   log: Logger
 }
 
@@ -49,9 +48,10 @@ export interface HiveDeps {
  * method validates against current state before it changes anything.
  */
 export class Hive {
-  readonly events = new EventEmitter<HiveEvents>()
+  readonly control = new ControlChannel()
   private readonly sockets = new Map<string, JsonLinesServer>()
   private readonly activity = new Map<string, { activity: Activity; since: number }>()
+  private readonly beforeCompacting = new Map<string, Activity>()
 
   constructor(private readonly deps: HiveDeps) {
     deps.runtime.events.on('exit', (exit) => this.onContainerExit(exit))
@@ -76,7 +76,7 @@ export class Hive {
       await this.openSocket(agent.name, agent.role)
       if (agent.desired === 'running') await this.deps.runtime.start(this.launch(agent))
     }
-    this.events.emit('agents')
+    this.changed()
   }
 
   async spawn(name: string, description: string | undefined, by: string): Promise<AgentView> {
@@ -84,7 +84,7 @@ export class Hive {
     if (existing) {
       throw new HiveError(
         HiveErrorCode.Conflict,
-        existing.destroyedAt ? `agent ${name} exists as a tombstone (destroyed); revive or purge it` : `agent ${name} already exists`,
+        existing.destroyedAt ? `agent ${name} exists as a tombstone (destroyed); revive or purge it first` : `agent ${name} already exists`,
       )
     }
     ensureAgentDirs(this.deps.paths, name, description)
@@ -93,7 +93,7 @@ export class Hive {
     await this.deps.runtime.start(this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent spawned')
     if (by !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'spawned', agent: name })
-    this.events.emit('agents')
+    this.changed()
     return this.view(name)
   }
 
@@ -104,7 +104,7 @@ export class Hive {
     await this.deps.runtime.stop(name)
     this.setActivity(name, 'idle')
     if (by !== MANAGER_NAME && name !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'killed', agent: name, by })
-    this.events.emit('agents')
+    this.changed()
     return this.view(name)
   }
 
@@ -116,7 +116,7 @@ export class Hive {
       this.deps.broker.requeue(name)
       await this.deps.runtime.start(this.launch(agent))
     }
-    this.events.emit('agents')
+    this.changed()
     return this.view(name)
   }
 
@@ -128,7 +128,7 @@ export class Hive {
     this.setActivity(name, 'idle')
     this.deps.broker.requeue(name)
     await this.deps.runtime.start(this.launch(agent))
-    this.events.emit('agents')
+    this.changed()
     return this.view(name)
   }
 
@@ -171,18 +171,101 @@ export class Hive {
     }
   }
 
+  /** Stop, keep everything on disk and in the database (a tombstone); `purge` wipes it all. */
+  async destroy(name: string, purge: boolean, by: string): Promise<void> {
+    if (name === MANAGER_NAME) throw new HiveError(HiveErrorCode.Forbidden, 'the manager cannot be destroyed')
+    const agent = await this.deps.agents.get(name)
+    if (!agent) throw new HiveError(HiveErrorCode.NotFound, `no agent named ${name}`)
+    if (agent.destroyedAt && !purge) throw new HiveError(HiveErrorCode.Conflict, `agent ${name} is already destroyed`)
+    await this.deps.runtime.stop(name)
+    await this.closeSocket(name)
+    this.control.clear(name)
+    this.activity.delete(name)
+    if (purge) {
+      await this.deps.agents.remove(name)
+      for (const dir of [this.deps.paths.agentDir(name), this.deps.paths.appliedRepo(name), this.deps.paths.agentRunDir(name)]) {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    } else {
+      await this.deps.agents.markDestroyed(name)
+    }
+    this.deps.log.info({ agent: name, purge, by }, purge ? 'agent purged' : 'agent destroyed (tombstone kept)')
+    sendHelperEvent(this.deps.broker, { event: 'destroyed', agent: name, purged: purge })
+    this.changed()
+  }
+
+  /** Brings a tombstone back with the state it had. */
+  async revive(name: string, by: string): Promise<AgentView> {
+    const agent = await this.deps.agents.get(name)
+    if (!agent) throw new HiveError(HiveErrorCode.NotFound, `no agent named ${name}`)
+    if (!agent.destroyedAt) throw new HiveError(HiveErrorCode.Conflict, `agent ${name} is not destroyed`)
+    await this.deps.agents.revive(name)
+    ensureAgentDirs(this.deps.paths, name)
+    await this.openSocket(name, agent.role)
+    this.deps.broker.requeue(name)
+    await this.deps.runtime.start(this.launch(agent))
+    this.deps.log.info({ agent: name, by }, 'agent revived')
+    this.changed()
+    return this.view(name)
+  }
+
+  async setModel(name: string, model: string | null, by: string): Promise<void> {
+    await this.liveAgent(name)
+    await this.deps.settings.setModel(name, model, by)
+    this.changed()
+  }
+
+  /** Out-of-band command to a running turn loop (cancel turn, compact, new session). */
+  async sendControl(name: string, command: ControlCommand): Promise<void> {
+    await this.liveAgent(name)
+    if (this.deps.runtime.status(name) !== 'running') {
+      throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running`)
+    }
+    this.control.push(name, command)
+  }
+
   setActivity(name: string, activity: Activity): void {
     const since = Date.now()
     this.activity.set(name, { activity, since })
-    this.events.emit('activity', { agent: name, activity, since })
+    this.deps.live.publish({ type: 'agent.activity', agent: name, activity, since })
   }
 
-  get turnsRepo(): TurnsRepository {
-    return this.deps.turns
+  /** Compaction runs inside a turn or on its own; afterwards the agent is back where it was. */
+  setCompacting(name: string, active: boolean): void {
+    if (active) {
+      this.beforeCompacting.set(name, this.activity.get(name)?.activity ?? 'idle')
+      this.setActivity(name, 'compacting')
+    } else {
+      this.setActivity(name, this.beforeCompacting.get(name) ?? 'idle')
+      this.beforeCompacting.delete(name)
+    }
   }
 
-  get eventsRepo(): EventsRepository {
-    return this.deps.events
+  async recordTurnEvents(name: string, events: NewEvent[]): Promise<void> {
+    const rows = await this.deps.events.append(name, events)
+    for (const row of rows) this.deps.live.publish({ type: 'turn.event', event: toStreamEventView(row) })
+  }
+
+  async recordTurn(turn: NewTurn): Promise<void> {
+    await this.deps.turns.record(turn)
+    this.setActivity(turn.agent, 'idle')
+    this.deps.live.publish({ type: 'turn.ended', agent: turn.agent, ok: turn.ok })
+  }
+
+  lastTurn(name: string): Promise<Turn | null> {
+    return this.deps.turns.last(name)
+  }
+
+  async streamEvents(name: string, limit: number, afterId = 0): Promise<StreamEventView[]> {
+    return (await this.deps.events.recent(name, limit, afterId)).map(toStreamEventView)
+  }
+
+  async modelOverride(name: string): Promise<string | null> {
+    return (await this.deps.settings.get(name))?.model ?? null
+  }
+
+  get paths(): HivePaths {
+    return this.deps.paths
   }
 
   get broker(): Broker {
@@ -193,6 +276,15 @@ export class Hive {
     await this.deps.runtime.dispose()
     await Promise.all([...this.sockets.values()].map((s) => s.close()))
     this.sockets.clear()
+  }
+
+  private changed(): void {
+    this.deps.live.publish({ type: 'agents.changed' })
+  }
+
+  private async closeSocket(name: string): Promise<void> {
+    await this.sockets.get(name)?.close()
+    this.sockets.delete(name)
   }
 
   private async openSocket(name: string, role: 'agent' | 'manager'): Promise<void> {
@@ -243,7 +335,8 @@ export class Hive {
 
   private onContainerExit(exit: ContainerExit): void {
     this.setActivity(exit.name, 'idle')
-    this.events.emit('agents')
+    this.control.clear(exit.name)
+    this.changed()
     if (exit.expected) return
     const note = `exited unexpectedly (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}); see \`hive logs ${exit.name}\``
     this.deps.log.warn({ agent: exit.name, code: exit.code, signal: exit.signal }, 'agent container crashed')
@@ -251,4 +344,8 @@ export class Hive {
     const to = exit.name === MANAGER_NAME ? OPERATOR : MANAGER_NAME
     sendHelperEvent(this.deps.broker, { event: 'container_crash', agent: exit.name, note }, to)
   }
+}
+
+function toStreamEventView(row: { id: number; agent: string; ts: Date; kind: string; payloadJson: string }): StreamEventView {
+  return { id: row.id, agent: row.agent, ts: row.ts.getTime(), kind: row.kind, payload: JSON.parse(row.payloadJson) as unknown }
 }

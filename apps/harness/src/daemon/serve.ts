@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   AgentsRepository,
@@ -10,7 +11,12 @@ import {
   openDatabase,
 } from '@hive/db'
 import { env, modelEnvPassthrough } from '../env.ts'
+import { createHTTPHandler } from '@trpc/server/adapters/standalone'
+import type { ApiContext } from '../api/context.ts'
+import { appRouter } from '../api/root.ts'
 import { HttpServer } from '../http/http-server.ts'
+import { staticFiles } from '../http/static-files.ts'
+import { tailLines } from '../node/tail-lines.ts'
 import { createLogger } from '../logger.ts'
 import { HivePaths } from '../node/hive-paths.ts'
 import type { ContainerRuntime } from '../node/runtime/container-runtime.ts'
@@ -20,10 +26,14 @@ import { HARNESS_VERSION } from '../version.ts'
 import { createAdminSocketHandler } from './admin-socket-handler.ts'
 import { Broker } from './broker.ts'
 import { Hive } from './hive.ts'
+import { LiveBus } from './live-bus.ts'
+import { forwardBrokerEvents } from './message-view.ts'
 import { loadOrCreateOperatorToken } from './operator-token.ts'
 import type { Logger } from 'pino'
 
 const HIVE_AGENT_BIN = fileURLToPath(new URL('../../bin/hive-agent.mjs', import.meta.url))
+/** The dashboard's static export (`npm run build -w @hive/web`). */
+const WEB_OUT = fileURLToPath(new URL('../../../web/out', import.meta.url))
 
 /** Status lines for the operator on stdout; structured logs go to stderr. */
 const say = (line: string) => process.stdout.write(line + '\n')
@@ -42,6 +52,8 @@ export async function serve(): Promise<void> {
   say(`◆ database ${paths.db}${fresh ? ' (new)' : ''}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`)
   const db = await openDatabase(paths.db)
   const broker = new Broker(new MessageStore(db.sqlite))
+  const live = new LiveBus()
+  forwardBrokerEvents(broker, live)
   const runtime = pickRuntime(paths, log)
   const hive = new Hive({
     paths,
@@ -51,15 +63,38 @@ export async function serve(): Promise<void> {
     settings: new SettingsRepository(db.prisma),
     turns: new TurnsRepository(db.prisma),
     events: new EventsRepository(db.prisma),
+    live,
     log,
   })
 
-  const http = await HttpServer.listen({ host: env.HIVE_HOST, port: env.HIVE_PORT, operatorToken: token, log })
+  const logTail = (name: string, lines: number) => tailLines(paths.agentLog(name), lines)
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/api/trpc/',
+    createContext: (): ApiContext => ({ hive, broker, live, logTail, operator: true }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path }, 'api error')
+    },
+  })
+  const dashboard = staticFiles(WEB_OUT)
+  const http = await HttpServer.listen({
+    host: env.HIVE_HOST,
+    port: env.HIVE_PORT,
+    operatorToken: token,
+    log,
+    routes: async (req, res) => {
+      if (req.url?.startsWith('/api/trpc/')) {
+        trpc(req, res)
+        return true
+      }
+      return dashboard(req, res)
+    },
+  })
   const loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(token)}`
   const admin = await JsonLinesServer.listen(
     paths.adminSocket,
     0o600,
-    createAdminSocketHandler({ hive, paths, loginUrl, startedAt: Date.now(), version: HARNESS_VERSION }),
+    createAdminSocketHandler({ hive, paths, loginUrl, logTail, startedAt: Date.now(), version: HARNESS_VERSION }),
     log.child({ socket: 'admin' }),
   )
   await hive.boot()
@@ -68,6 +103,7 @@ export async function serve(): Promise<void> {
   if (!['127.0.0.1', 'localhost', '::1'].includes(env.HIVE_HOST)) {
     say(`◆ WARNING: listening on ${env.HIVE_HOST} without TLS; put a TLS proxy in front of it`)
   }
+  if (!existsSync(join(WEB_OUT, 'index.html'))) say('◆ dashboard not built: run `npm run build -w @hive/web` (npm start does it)')
   say(`◆ hive serve ${HARNESS_VERSION} on ${http.origin} (home ${paths.home})`)
   say(`◆ login: ${loginUrl()}`)
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { tokenMatches } from '../daemon/operator-token.ts'
+import { isSameOrigin } from './same-origin.ts'
 import { SESSION_COOKIE, isAuthenticated, sessionValue } from './session-cookie.ts'
 
 export interface HttpServerOptions {
@@ -80,6 +81,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
   }
   if (!isAuthenticated(req.headers, opts.operatorToken)) {
     send(res, 401, 'unauthorized: log in with the URL `hive login-url` prints\n')
+    return
+  }
+  if (!isSameOrigin(req)) {
+    send(res, 403, 'cross-origin request refused\n')
     return
   }
   if (opts.routes && (await opts.routes(req, res))) return

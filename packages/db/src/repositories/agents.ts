@@ -39,4 +39,18 @@ export class AgentsRepository {
   async setDesired(name: string, desired: DesiredState): Promise<void> {
     await this.prisma.agent.update({ where: { name }, data: { desired } })
   }
+
+  /** Tombstone: the row (and the agent's state on disk) stays, revivable. */
+  async markDestroyed(name: string): Promise<void> {
+    await this.prisma.agent.update({ where: { name }, data: { destroyedAt: new Date(), desired: 'stopped' } })
+  }
+
+  async revive(name: string): Promise<void> {
+    await this.prisma.agent.update({ where: { name }, data: { destroyedAt: null, desired: 'running' } })
+  }
+
+  /** Purge: the row goes too (settings cascade). */
+  async remove(name: string): Promise<void> {
+    await this.prisma.agent.delete({ where: { name } })
+  }
 }

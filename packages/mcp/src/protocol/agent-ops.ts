@@ -53,6 +53,8 @@ export const agentOps = {
     .strict(),
   /** Turn loop: the session is being compacted (`/compact`), for the state badge. */
   compacting: z.object({ active: z.boolean() }).strict(),
+  /** Turn loop: park until the operator sends a control command (cancel, compact, new session). */
+  control_wait: z.object({ wait_seconds: z.number().min(0).max(Limits.MAX_RECV_WAIT_SECONDS) }).strict(),
 } as const
 
 const questionOptionSchema = z.string().min(1, 'option is empty').max(Limits.MAX_OPTION_CHARS)
@@ -99,6 +101,9 @@ export type DeliveredMessage = z.infer<typeof deliveredMessageSchema>
 
 export const recvResultSchema = z.object({ message: deliveredMessageSchema.nullable(), unread: z.number().int() })
 export type RecvResult = z.infer<typeof recvResultSchema>
+
+export const controlResultSchema = z.object({ command: z.enum(['cancel', 'compact', 'new_session']).nullable() })
+export type ControlResult = z.infer<typeof controlResultSchema>
 
 export const whoamiResultSchema = z.object({ name: z.string(), role: z.enum(['agent', 'manager']) })
 export type WhoamiResult = z.infer<typeof whoamiResultSchema>

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { Logger } from 'pino'
+import { childEnv } from '../child-env.ts'
 import type { HivePaths } from '../hive-paths.ts'
 import type {
   AgentLaunch,
@@ -58,7 +59,7 @@ export class ProcessRuntime implements ContainerRuntime {
       cwd: paths.agentStateDir(agent.name),
       detached: true, // own process group: stop() signals the whole tree (claude, its MCP server)
       stdio: ['ignore', logFd, logFd],
-      env: {
+      env: childEnv({
         PATH: baseEnv.PATH ?? '/usr/bin:/bin',
         ...baseEnv,
         HOME: paths.agentDir(agent.name),
@@ -69,7 +70,7 @@ export class ProcessRuntime implements ContainerRuntime {
         HIVE_SOCKET: paths.agentSocket(agent.name),
         HIVE_STATE_DIR: paths.agentStateDir(agent.name),
         HIVE_RUN_DIR: runDir,
-      },
+      }),
     })
     closeSync(logFd)
     if (child.pid !== undefined) writeFileSync(paths.agentPidFile(agent.name), String(child.pid))

@@ -1,0 +1,45 @@
+/** What the operator can ask a running turn loop to do, out of band of its inbox. */
+export type ControlCommand = 'cancel' | 'compact' | 'new_session'
+
+/**
+ * Per-agent queue of control commands, delivered to the turn loop's parked `control_wait` call
+ * (the daemon cannot call into a container; the container keeps a call open instead).
+ */
+export class ControlChannel {
+  private readonly queues = new Map<string, ControlCommand[]>()
+  private readonly parked = new Map<string, () => void>()
+
+  push(agent: string, command: ControlCommand): void {
+    const queue = this.queues.get(agent) ?? []
+    if (!queue.includes(command)) queue.push(command)
+    this.queues.set(agent, queue)
+    this.parked.get(agent)?.()
+  }
+
+  /** Whether a turn loop is listening (the agent is up and can act on a command). */
+  isListening(agent: string): boolean {
+    return this.parked.has(agent)
+  }
+
+  async wait(agent: string, waitMs: number, signal: AbortSignal): Promise<ControlCommand | null> {
+    const take = () => this.queues.get(agent)?.shift() ?? null
+    const ready = take()
+    if (ready) return ready
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        if (this.parked.get(agent) === done) this.parked.delete(agent)
+        resolve()
+      }
+      const timer = setTimeout(done, waitMs)
+      signal.addEventListener('abort', done, { once: true })
+      this.parked.set(agent, done)
+    })
+    return take()
+  }
+
+  clear(agent: string): void {
+    this.queues.delete(agent)
+  }
+}

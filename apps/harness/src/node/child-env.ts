@@ -1,0 +1,8 @@
+/**
+ * An explicit environment for a child process, nothing inherited. (The cast exists because the
+ * dashboard's Next.js types make NODE_ENV a required ProcessEnv key when they type-check the
+ * router; a child env we build ourselves has no reason to carry it.)
+ */
+export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return vars as NodeJS.ProcessEnv
+}

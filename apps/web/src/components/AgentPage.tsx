@@ -1,0 +1,223 @@
+'use client'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import Link from 'next/link'
+import { useEffect, useRef, useState } from 'react'
+import { useTRPC } from '@/lib/trpc'
+import { errorText } from '@/lib/errors'
+import { ActivityBadge, AsyncButton, Section, StateBadge, formatAge, useNow } from './controls'
+import { useLiveEvents } from './LiveProvider'
+import { TurnStream, type StreamEvent } from './TurnStream'
+import { useToast } from './Toasts'
+
+const STREAM_KEEP = 500
+
+export function AgentPage({ name }: { name: string }) {
+  const trpc = useTRPC()
+  const toast = useToast()
+  const now = useNow()
+  const agent = useQuery(trpc.agents.get.queryOptions({ name }))
+  const history = useQuery(trpc.agents.stream.queryOptions({ name, limit: 300 }))
+  const [events, setEvents] = useState<Map<number, StreamEvent>>(new Map())
+
+  useEffect(() => {
+    if (!history.data) return
+    setEvents((current) => {
+      const next = new Map(current)
+      for (const e of history.data) next.set(e.id, e)
+      return next
+    })
+  }, [history.data])
+  useLiveEvents((e) => {
+    if (e.type !== 'turn.event' || e.event.agent !== name) return
+    setEvents((current) => {
+      const next = new Map(current)
+      next.set(e.event.id, e.event)
+      if (next.size > STREAM_KEEP) next.delete(Math.min(...next.keys()))
+      return next
+    })
+  })
+
+  const control = (m: { mutateAsync: (i: { name: string }) => Promise<unknown> }, done: string) => async () => {
+    try {
+      await m.mutateAsync({ name })
+      toast('ok', done)
+    } catch (e) {
+      toast('error', errorText(e))
+    }
+  }
+  const cancel = useMutation(trpc.agents.cancelTurn.mutationOptions())
+  const compact = useMutation(trpc.agents.compact.mutationOptions())
+  const newSession = useMutation(trpc.agents.newSession.mutationOptions())
+
+  if (agent.isPending) return <p className="muted">loading {name}…</p>
+  if (agent.error) {
+    return (
+      <>
+        <p className="error" role="alert">{agent.error.message}</p>
+        <Link href="/">↑ DASHB04RD</Link>
+      </>
+    )
+  }
+  const { agent: a, model, lastTurn, inbox, config, notes } = agent.data
+  const ordered = [...events.values()].sort((x, y) => x.id - y.id)
+  return (
+    <>
+      <nav>
+        <Link href="/">↑ DASHB04RD</Link>
+      </nav>
+      <Section
+        title={a.name.toUpperCase()}
+        id="agent"
+        extra={
+          <>
+            {' '}
+            <StateBadge state={a.state} /> <ActivityBadge activity={a.activity} since={a.activity_since} now={now} />
+            {a.isolated ? null : <span className="badge unisolated">UNISOLATED</span>}
+          </>
+        }
+      >
+        <div className="chips">
+          <ModelChip name={name} effective={model.effective} override={model.override} />
+          <span className="chip" aria-label="last turn">
+            last turn:{' '}
+            {lastTurn
+              ? `${lastTurn.ok ? 'ok' : 'failed'} · ${(lastTurn.durationMs / 1000).toFixed(1)} s · ${lastTurn.tokensIn}↑ ${lastTurn.tokensOut}↓ tokens · ${formatAge(lastTurn.startedAt, now)} ago`
+              : 'none yet'}
+          </span>
+        </div>
+        <div className="actions">
+          {a.activity !== 'idle' ? (
+            <AsyncButton label="cancel turn" onClick={control(cancel, 'turn cancelled')}>
+              ■ cancel turn
+            </AsyncButton>
+          ) : null}
+          <AsyncButton label="compact session" onClick={control(compact, 'compaction requested')} disabled={a.state !== 'running'}>
+            ⇲ compact
+          </AsyncButton>
+          <AsyncButton label="new session" onClick={control(newSession, 'next turn starts a new session')} disabled={a.state !== 'running'}>
+            ✱ new session
+          </AsyncButton>
+        </div>
+      </Section>
+      <Section title="L1VE TURN" id="stream">
+        <LiveStream events={ordered} />
+      </Section>
+      <SendBox name={name} />
+      <Section title="1NB0X" id="agent-inbox">
+        {inbox.length === 0 ? <p className="muted">no messages yet</p> : null}
+        <ul className="messages" aria-label={`${name} inbox`}>
+          {inbox.map((m) => (
+            <li key={m.id} className={m.delivered_at ? 'read' : 'unread'}>
+              <div className="meta">
+                <span className="from">{m.from}</span> <time>{new Date(m.sent_at).toLocaleTimeString()}</time>
+                {m.redelivered ? <span className="badge">redelivered</span> : null}
+              </div>
+              <pre className="body">{m.body}</pre>
+            </li>
+          ))}
+        </ul>
+      </Section>
+      <Section title="AG3NT.JS0N" id="config">
+        <pre className="file" aria-label="agent.json">{config ?? '(none)'}</pre>
+      </Section>
+      <Section title="N0TES.MD" id="notes">
+        <pre className="file" aria-label="notes.md">{notes ?? '(none)'}</pre>
+      </Section>
+      <LogTail name={name} />
+    </>
+  )
+}
+
+/** Sticky-bottom auto-scroll with a "↓ N new" pill when scrolled up. */
+function LiveStream({ events }: { events: StreamEvent[] }) {
+  const box = useRef<HTMLDivElement>(null)
+  const [atBottom, setAtBottom] = useState(true)
+  const [seen, setSeen] = useState(0)
+  useEffect(() => {
+    if (atBottom) {
+      box.current?.scrollTo({ top: box.current.scrollHeight })
+      setSeen(events.length)
+    }
+  }, [events.length, atBottom])
+  const fresh = atBottom ? 0 : events.length - seen
+  return (
+    <div className="flow-wrap">
+      <div
+        ref={box}
+        className="stream-box"
+        onScroll={(e) => {
+          const el = e.currentTarget
+          setAtBottom(el.scrollHeight - el.scrollTop - el.clientHeight < 24)
+        }}
+      >
+        <TurnStream events={events} />
+      </div>
+      {fresh > 0 ? (
+        <button type="button" className="pill" onClick={() => setAtBottom(true)}>
+          ↓ {fresh} new
+        </button>
+      ) : null}
+    </div>
+  )
+}
+
+function ModelChip({ name, effective, override }: { name: string; effective: string | null; override: string | null }) {
+  const trpc = useTRPC()
+  const toast = useToast()
+  const [value, setValue] = useState(override ?? '')
+  const setModel = useMutation(trpc.agents.setModel.mutationOptions())
+  return (
+    <form
+      className="chip"
+      onSubmit={(e) => {
+        e.preventDefault()
+        setModel.mutate(
+          { name, model: value.trim() === '' ? null : value.trim() },
+          { onSuccess: () => toast('ok', 'model updated'), onError: (err) => toast('error', errorText(err)) },
+        )
+      }}
+    >
+      model: <strong>{effective ?? '—'}</strong>
+      {override ? ' (override)' : ''}
+      <input aria-label="model override" placeholder="override (empty = none)" value={value} onChange={(e) => setValue(e.target.value)} size={14} />
+      <button type="submit" className="btn btn-small" disabled={setModel.isPending}>
+        set
+      </button>
+    </form>
+  )
+}
+
+function SendBox({ name }: { name: string }) {
+  const trpc = useTRPC()
+  const toast = useToast()
+  const [text, setText] = useState('')
+  const send = useMutation(trpc.messages.send.mutationOptions())
+  return (
+    <form
+      className="compose"
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (!text.trim()) return
+        send.mutate({ to: name, body: text }, { onSuccess: () => setText(''), onError: (err) => toast('error', errorText(err)) })
+      }}
+    >
+      <input aria-label={`message to ${name}`} placeholder={`message ${name}…`} value={text} onChange={(e) => setText(e.target.value)} />
+      <button type="submit" className="btn" disabled={send.isPending} aria-busy={send.isPending}>
+        {send.isPending ? <span className="spinner" aria-hidden="true" /> : null}S3ND
+      </button>
+    </form>
+  )
+}
+
+function LogTail({ name }: { name: string }) {
+  const trpc = useTRPC()
+  const [open, setOpen] = useState(false)
+  const logs = useQuery({ ...trpc.agents.logs.queryOptions({ name, lines: 200 }), enabled: open })
+  return (
+    <details className="section" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>◆ L0G T41L ◆</summary>
+      {logs.isFetching ? <p className="muted">loading…</p> : null}
+      <pre className="file">{logs.data?.join('\n') ?? ''}</pre>
+    </details>
+  )
+}

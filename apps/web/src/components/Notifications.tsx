@@ -1,0 +1,43 @@
+'use client'
+import { useEffect, useState } from 'react'
+import { useLiveEvents } from './LiveProvider'
+
+const STORAGE_KEY = 'hive.notifications'
+
+/**
+ * Opt-in browser notifications for new operator mail (and, when those features land, questions
+ * and approvals). Off until the operator clicks; the browser asks for permission then.
+ */
+export function NotificationsToggle() {
+  const [enabled, setEnabled] = useState(false)
+  useEffect(() => setEnabled(localStorage.getItem(STORAGE_KEY) === 'on' && Notification.permission === 'granted'), [])
+
+  useLiveEvents((e) => {
+    if (!enabled || document.hasFocus()) return
+    if (e.type === 'message.sent' && e.message.to === 'operator') {
+      new Notification(`✉ ${e.message.from}`, { body: e.message.body.slice(0, 200), tag: `msg-${e.message.id}` })
+    }
+  })
+
+  if (typeof Notification === 'undefined') return null
+  return (
+    <button
+      type="button"
+      className="btn btn-small"
+      aria-pressed={enabled}
+      onClick={async () => {
+        if (enabled) {
+          localStorage.setItem(STORAGE_KEY, 'off')
+          setEnabled(false)
+          return
+        }
+        const permission = await Notification.requestPermission()
+        const on = permission === 'granted'
+        localStorage.setItem(STORAGE_KEY, on ? 'on' : 'off')
+        setEnabled(on)
+      }}
+    >
+      {enabled ? '🔔 notifications on' : '🔕 enable notifications'}
+    </button>
+  )
+}
