@@ -32,7 +32,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'apps/harness/test/**', 'bench/**', 'scripts/**', '**/*.mjs', '*.config.ts', 'packages/testkit/**'],
+    files: ['**/*.test.ts', 'apps/harness/test/**', 'bench/**', 'scripts/**', '**/*.mjs', '*.config.ts', 'apps/web/next.config.ts', 'packages/testkit/**', 'e2e/**'],
     rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },
   },
   {

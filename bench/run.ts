@@ -3,11 +3,12 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { benchRecv, benchSends, benchWake } from './broker-bench.ts'
+import { benchEventToBrowser } from './dashboard-bench.ts'
 
 const quick = process.argv.includes('--quick')
 const size = quick
-  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000 }
-  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000 }
+  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000, browser: 40 }
+  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000, browser: 200 }
 
 const step = (s: string) => process.stdout.write(`◆ ${s}\n`)
 
@@ -19,6 +20,9 @@ step('recv on 1k rows')
 const recvSmall = await benchRecv(1_000, 10, size.lookups)
 step(`recv on ${size.bigRows.toLocaleString()} rows`)
 const recvBig = await benchRecv(size.bigRows, 10_000, size.lookups)
+
+step(`dashboard: broker send → row visible in Chromium (${size.browser} samples)`)
+const browser = await benchEventToBrowser(size.browser)
 
 const results = {
   generated_at: new Date().toISOString(),
@@ -37,6 +41,11 @@ const results = {
     recv_1k: recvSmall,
     recv_1m: recvBig,
   },
+  dashboard: {
+    event_to_browser_p50_ms: browser.p50_ms,
+    event_to_browser_p95_ms: browser.p95_ms,
+    event_to_browser: browser,
+  },
 }
 const file = fileURLToPath(new URL('./results.json', import.meta.url))
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
@@ -47,6 +56,7 @@ const rows: [string, string, string, string][] = [
   ['broker.wake_p50_ms', String(b.wake_p50_ms), '', '< 2 ms'],
   ['broker.wake_p99_ms', String(b.wake_p99_ms), '', '< 10 ms'],
   ['broker.recv_1m_p50_ms', String(b.recv_1m_p50_ms), `1k rows ${b.recv_1k_p50_ms}`, `≤ 2× 1k (${b.recv_1m_vs_1k}×)`],
+  ['dashboard.event_to_browser_p95_ms', String(results.dashboard.event_to_browser_p95_ms), `p50 ${results.dashboard.event_to_browser_p50_ms}`, '< 100 ms'],
 ]
-const w = [26, 12, 22, 22]
+const w = [36, 12, 22, 22]
 process.stdout.write('\n' + rows.map((r) => r.map((c, i) => c.padEnd(w[i] ?? 0)).join(' ')).join('\n') + `\n\nwrote ${file}\n`)

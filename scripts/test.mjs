@@ -8,10 +8,12 @@ const steps = [
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
   { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] },
   { name: 'integration (real claude CLI + fake model)', cmd: ['npx', 'vitest', 'run', '--project', 'integration'], needs: ['git'] },
+  { name: 'dashboard build', cmd: ['npm', 'run', '--silent', 'build', '-w', '@hive/web'] },
+  { name: 'e2e (Playwright + Debian chromium)', cmd: ['npx', 'playwright', 'test'], needs: ['git', 'chromium'] },
 ]
 
 /** Debian package that provides each command a suite needs. */
-const PACKAGE_OF = { git: 'git' }
+const PACKAGE_OF = { git: 'git', chromium: 'chromium' }
 
 function have(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
@@ -40,7 +42,7 @@ for (const step of steps) {
   }
   console.log(`\n◆ ${step.name}`)
   const started = Date.now()
-  const r = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit' })
+  const r = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
   if (r.status !== 0) {
     console.error(`\n✗ ${step.name} failed (exit ${r.status ?? r.signal})`)
     process.exit(1)

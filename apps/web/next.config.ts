@@ -9,10 +9,11 @@ const config: NextConfig = {
   images: { unoptimized: true },
   ...(process.env.NODE_ENV === 'development'
     ? {
-        rewrites: async () => [
+        rewrites: () =>
+          Promise.resolve([
           { source: '/api/:path*', destination: `${process.env.HIVE_URL ?? 'http://127.0.0.1:7000'}/api/:path*` },
           { source: '/pty/:path*', destination: `${process.env.HIVE_URL ?? 'http://127.0.0.1:7000'}/pty/:path*` },
-        ],
+          ]),
       }
     : {}),
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { tokenMatches } from '../daemon/operator-token.ts'
 import { isSameOrigin } from './same-origin.ts'
@@ -12,6 +13,8 @@ export interface HttpServerOptions {
   log: Logger
   /** Authenticated routes beyond the built-ins; returns false when it did not handle the request. */
   routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean
+  /** Authenticated, same-origin websocket upgrades; returns false when no route takes it. */
+  upgrade?: (req: IncomingMessage, socket: Duplex) => boolean
 }
 
 /**
@@ -39,6 +42,15 @@ export class HttpServer {
         server.off('error', reject)
         resolve()
       })
+    })
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      // Websockets get the same gate as requests, plus Origin (browsers send it on upgrades).
+      const refuse = (status: string) => {
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      }
+      if (!isAuthenticated(req.headers, opts.operatorToken)) return refuse('401 Unauthorized')
+      if (!isSameOrigin(req)) return refuse('403 Forbidden')
+      if (!opts.upgrade?.(req, socket)) refuse('404 Not Found')
     })
     const { port } = server.address() as AddressInfo
     return new HttpServer(server, port, opts.host)

@@ -4,5 +4,6 @@
  * router; a child env we build ourselves has no reason to carry it.)
  */
 export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed under the dashboard's Next.js types (see above)
   return vars as NodeJS.ProcessEnv
 }

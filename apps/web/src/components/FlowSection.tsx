@@ -15,7 +15,8 @@ const FLOW_LIMIT = 200
 /** MESS4GE FL0W: the live broker tail (cyan sent, green delivered) and the compose box. */
 export function FlowSection() {
   const trpc = useTRPC()
-  const initial = useQuery(trpc.messages.recent.queryOptions({ limit: FLOW_LIMIT }))
+  // Always refetched on mount: events that arrived while this section was not shown are in it.
+  const initial = useQuery({ ...trpc.messages.recent.queryOptions({ limit: FLOW_LIMIT }), staleTime: 0, refetchOnMount: 'always' })
   const [messages, setMessages] = useState<Map<number, Message>>(new Map())
 
   useEffect(() => {

@@ -25,19 +25,20 @@ export function NotificationsToggle() {
       type="button"
       className="btn btn-small"
       aria-pressed={enabled}
-      onClick={async () => {
+      onClick={() => {
         if (enabled) {
           localStorage.setItem(STORAGE_KEY, 'off')
           setEnabled(false)
           return
         }
-        const permission = await Notification.requestPermission()
-        const on = permission === 'granted'
-        localStorage.setItem(STORAGE_KEY, on ? 'on' : 'off')
-        setEnabled(on)
+        void Notification.requestPermission().then((permission) => {
+          const on = permission === 'granted'
+          localStorage.setItem(STORAGE_KEY, on ? 'on' : 'off')
+          setEnabled(on)
+        })
       }}
     >
-      {enabled ? '🔔 notifications on' : '🔕 enable notifications'}
+      {enabled ? '◆ notifications on' : '◇ enable notifications'}
     </button>
   )
 }
