@@ -20,11 +20,13 @@ const envSchema = z.object({
   HIVE_RUN_DIR: z.string().min(1).default('/run/hive'),
   /** Path of the `claude` executable; default: the `@anthropic-ai/claude-code` dependency. */
   HIVE_CLAUDE_BIN: z.string().min(1).optional(),
-  /** Allows short question TTLs and other test-only conveniences. Never set in production. */
+  /** Enables test-only conveniences (HIVE_TEST_CLOCK_SCALE). Never set in production. */
   HIVE_TEST_MODE: z
     .enum(['0', '1'])
     .default('0')
     .transform((v) => v === '1'),
+  /** Test clock: question TTLs run this many times faster; ignored unless HIVE_TEST_MODE=1. */
+  HIVE_TEST_CLOCK_SCALE: z.coerce.number().min(1).max(10_000).default(1),
 })
 
 export type Env = z.infer<typeof envSchema>

@@ -70,9 +70,12 @@ describe('hive-agent mcp', () => {
     const self = (await manager.callTool({ name: 'kill', arguments: { name: 'manager' } })) as ToolResult
     expect(self.isError).toBe(true)
     expect(self.content[0]?.text).toContain('cannot kill itself')
-    const notYet = (await manager.callTool({ name: 'ask_operator', arguments: { question: 'ok?' } })) as ToolResult
-    expect(notYet.isError).toBe(true)
-    expect(notYet.content[0]?.text).toContain('not yet available')
+    const tooShort = (await manager.callTool({ name: 'ask_operator', arguments: { question: 'ok?', ttl_seconds: 1 } })) as ToolResult
+    expect(tooShort.isError).toBe(true)
+    expect(tooShort.content[0]?.text).toContain('ttl_seconds: must be between 30 and 21600')
+    const asked = (await manager.callTool({ name: 'ask_operator', arguments: { question: 'ok?' } })) as ToolResult
+    expect(asked.isError).toBeFalsy()
+    expect(JSON.parse(asked.content[0]?.text ?? '{}')).toEqual({ question_id: expect.any(Number) as number })
   })
 
   it('lets the manager run lifecycle tools on sub-agents', async () => {

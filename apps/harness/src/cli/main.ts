@@ -186,22 +186,60 @@ program
     }),
   )
 
+interface QuestionRow {
+  id: number
+  asker: string
+  question: string
+  options: string[]
+  multi: boolean
+  deadline_at: number | null
+  status: string
+  answer: string | null
+}
+
 program
   .command('questions')
   .description("the manager's questions to the operator")
   .option('--all', 'include answered, cancelled and expired')
   .option('--json', 'machine-readable output')
-  .action(action(async (opts: JsonFlag & { all?: boolean }) => printOrJson(await adminCall('questions', { all: opts.all ?? false }), opts)))
+  .action(
+    action(async (opts: JsonFlag & { all?: boolean }) => {
+      const rows = (await adminCall('questions', { all: opts.all ?? false })) as QuestionRow[]
+      if (opts.json) return printJson(rows)
+      if (rows.length === 0) return out('(no pending questions)')
+      for (const q of rows) {
+        const ttl = q.deadline_at ? ` ⏳ ${formatAge(Date.now(), q.deadline_at)} left` : ''
+        out(`#${q.id} [${q.status}] from ${q.asker}${ttl}: ${q.question}`)
+        if (q.options.length) out(`    options${q.multi ? ' (several)' : ''}: ${q.options.join(' | ')}`)
+        if (q.answer !== null) out(`    answer: ${q.answer.replaceAll('\n', ' | ')}`)
+      }
+    }),
+  )
 
 program
-  .command('answer <id> <text>')
-  .description('answer a pending question')
-  .action(action(async (id: string, text: string) => void (await adminCall('answer', { id: positiveId(id), text }))))
+  .command('answer <id> [text]')
+  .description('answer a pending question (free text and/or --option, repeatable)')
+  .option('-o, --option <option>', 'a chosen option (repeat for several)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .action(
+    action(async (id: string, text: string | undefined, opts: { option: string[] }) => {
+      const q = (await adminCall('answer', {
+        id: positiveId(id),
+        ...(text === undefined ? {} : { text }),
+        ...(opts.option.length ? { options: opts.option } : {}),
+      })) as QuestionRow
+      out(`answered #${q.id}; ${q.asker} is woken with it`)
+    }),
+  )
 
 program
   .command('cancel-question <id>')
   .description('cancel a pending question (the manager receives "[cancelled]")')
-  .action(action(async (id: string) => void (await adminCall('cancel_question', { id: positiveId(id) }))))
+  .action(
+    action(async (id: string) => {
+      const q = (await adminCall('cancel_question', { id: positiveId(id) })) as QuestionRow
+      out(`cancelled #${q.id}`)
+    }),
+  )
 
 program
   .command('model <name> [model]')

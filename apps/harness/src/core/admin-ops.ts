@@ -30,7 +30,13 @@ export const adminOps = {
   approve: byId,
   deny: z.object({ id: z.number().int().positive(), note: z.string().max(4096).optional() }).strict(),
   questions: z.object({ all: z.boolean().optional() }).strict(),
-  answer: z.object({ id: z.number().int().positive(), text: z.string().min(1).max(Limits.MAX_QUESTION_CHARS) }).strict(),
+  answer: z
+    .object({
+      id: z.number().int().positive(),
+      text: z.string().max(Limits.MAX_QUESTION_CHARS).optional(),
+      options: z.array(z.string().min(1).max(Limits.MAX_OPTION_CHARS)).max(Limits.MAX_QUESTION_OPTIONS).optional(),
+    })
+    .strict(),
   cancel_question: byId,
   model: z.object({ name: agentNameSchema, model: z.string().min(1).max(128).nullable() }).strict(),
 } as const

@@ -82,11 +82,17 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
       case 'pending':
         parseArgs(adminOps[op], op, args)
         throw notYet(op, 'approvals')
-      case 'questions':
-      case 'answer':
+      case 'questions': {
+        const { all = false } = parseArgs(adminOps.questions, op, args)
+        const pending = await hive.questions.pending()
+        return all ? [...pending, ...(await hive.questions.history(200))] : pending
+      }
+      case 'answer': {
+        const { id, text, options } = parseArgs(adminOps.answer, op, args)
+        return hive.questions.answer(id, { ...(text === undefined ? {} : { text }), ...(options ? { options } : {}) })
+      }
       case 'cancel_question':
-        parseArgs(adminOps[op], op, args)
-        throw notYet(op, 'operator questions')
+        return hive.questions.cancel(parseArgs(adminOps.cancel_question, op, args).id)
       case 'destroy':
       case 'rebuild':
       case 'model':

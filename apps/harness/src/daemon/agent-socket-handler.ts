@@ -3,6 +3,7 @@ import {
   HiveError,
   HiveErrorCode,
   Limits,
+  MANAGER_NAME,
   agentOps,
   managerOps,
   type AgentOp,
@@ -124,8 +125,7 @@ async function handleManagerOp(hive: Hive, op: ManagerOp, args: Record<string, u
       parseArgs(managerOps.request_apply_commit, op, args)
       throw notYet(op, 'approvals')
     case 'ask_operator':
-      parseArgs(managerOps.ask_operator, op, args)
-      throw notYet(op, 'operator questions')
+      return hive.questions.ask(MANAGER_NAME, parseArgs(managerOps.ask_operator, op, args))
   }
 }
 

@@ -12,7 +12,7 @@ export type HelperEvent =
   | { event: 'container_crash'; agent: string; note: string }
   | { event: 'approval_resolved'; id: number; kind: string; agent: string; status: string; note?: string }
   | { event: 'operator_answered'; id: number; question: string; answer: string }
-  | { event: 'question_expired'; id: number; question: string }
+  | { event: 'question_expired'; id: number; question: string; answer: '[expired]' }
   | { event: 'notes_compacted'; agent: string; bytes_before: number; bytes_after: number }
 
 export function sendHelperEvent(broker: Broker, event: HelperEvent, to: string = MANAGER_NAME): void {

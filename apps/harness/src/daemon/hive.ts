@@ -12,6 +12,7 @@ import type { Broker } from './broker.ts'
 import { ControlChannel, type ControlCommand } from './control-channel.ts'
 import { sendHelperEvent } from './helper-events.ts'
 import type { LiveBus, StreamEventView } from './live-bus.ts'
+import type { QuestionDesk } from './question-desk.ts'
 
 export type Activity = 'idle' | 'thinking' | 'compacting'
 
@@ -40,6 +41,7 @@ export interface HiveDeps {
   turns: TurnsRepository
   events: EventsRepository
   live: LiveBus
+  questions: QuestionDesk
   log: Logger
 }
 
@@ -266,6 +268,10 @@ export class Hive {
 
   get paths(): HivePaths {
     return this.deps.paths
+  }
+
+  get questions(): QuestionDesk {
+    return this.deps.questions
   }
 
   get broker(): Broker {

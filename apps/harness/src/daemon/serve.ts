@@ -5,6 +5,7 @@ import {
   AgentsRepository,
   EventsRepository,
   MessageStore,
+  QuestionsRepository,
   SettingsRepository,
   TurnsRepository,
   applyMigrations,
@@ -29,6 +30,7 @@ import { Hive } from './hive.ts'
 import { LiveBus } from './live-bus.ts'
 import { forwardBrokerEvents } from './message-view.ts'
 import { loadOrCreateOperatorToken } from './operator-token.ts'
+import { QuestionDesk } from './question-desk.ts'
 import type { Logger } from 'pino'
 
 const HIVE_AGENT_BIN = fileURLToPath(new URL('../../bin/hive-agent.mjs', import.meta.url))
@@ -55,6 +57,13 @@ export async function serve(): Promise<void> {
   const live = new LiveBus()
   forwardBrokerEvents(broker, live)
   const runtime = pickRuntime(paths, log)
+  const questions = new QuestionDesk({
+    questions: new QuestionsRepository(db.prisma),
+    broker,
+    live,
+    log,
+    clockScale: env.HIVE_TEST_MODE ? env.HIVE_TEST_CLOCK_SCALE : 1,
+  })
   const hive = new Hive({
     paths,
     broker,
@@ -64,6 +73,7 @@ export async function serve(): Promise<void> {
     turns: new TurnsRepository(db.prisma),
     events: new EventsRepository(db.prisma),
     live,
+    questions,
     log,
   })
 
@@ -98,6 +108,7 @@ export async function serve(): Promise<void> {
     log.child({ socket: 'admin' }),
   )
   await hive.boot()
+  await questions.boot()
 
   if (!runtime.isolated) say('◆ runtime: process — agents run UNISOLATED on this host (development only)')
   if (!['127.0.0.1', 'localhost', '::1'].includes(env.HIVE_HOST)) {
@@ -117,6 +128,7 @@ export async function serve(): Promise<void> {
   })
   await http.close()
   await admin.close()
+  questions.dispose()
   await hive.shutdown()
   await db.close()
   say('◆ hive serve stopped')

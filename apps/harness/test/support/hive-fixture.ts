@@ -9,6 +9,8 @@ export interface HiveFixtureOptions {
   agents?: string[]
   /** Stop them again: the test plays the agents on their sockets, no turn loop competes. */
   stopped?: boolean
+  /** Extra daemon environment (e.g. the test clock). */
+  env?: Record<string, string>
 }
 
 export interface HiveFixture {
@@ -27,7 +29,7 @@ export function useHive(options: HiveFixtureOptions = {}): HiveFixture {
       scripts: options.scripts ?? [],
       ...(options.defaultText ? { defaultText: options.defaultText } : {}),
     })
-    fixture.daemon.setEnv(claudeTestEnv(fixture.fake.url))
+    fixture.daemon.setEnv({ ...claudeTestEnv(fixture.fake.url), ...options.env })
     await fixture.daemon.start()
     for (const name of options.agents ?? []) {
       const spawned = await fixture.daemon.cli('spawn', name)
