@@ -15,7 +15,8 @@ export const test = base.extend<{ loggedIn: void }, { hive: HiveWorld }>({
     // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
     async ({}, use) => {
       const fake = await startFakeAnthropic()
-      const daemon = new HiveDaemon(HiveDaemon.tempHome(), claudeTestEnv(fake.url))
+      // Test clock: question TTLs run 15× faster.
+      const daemon = new HiveDaemon(HiveDaemon.tempHome(), { ...claudeTestEnv(fake.url), HIVE_TEST_MODE: '1', HIVE_TEST_CLOCK_SCALE: '15' })
       await daemon.start()
       await use({ daemon, fake, script: (s) => fake.setScripts(s) })
       await daemon.stop()

@@ -31,6 +31,7 @@ export type LiveEvent =
   | { type: 'turn.event'; event: StreamEventView }
   | { type: 'turn.ended'; agent: string; ok: boolean }
   | { type: 'questions.changed' }
+  | { type: 'question.asked'; id: number; asker: string; question: string }
   | { type: 'approvals.changed' }
 
 export interface SequencedEvent {

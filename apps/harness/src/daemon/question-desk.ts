@@ -82,6 +82,7 @@ export class QuestionDesk {
     this.arm(q)
     this.deps.log.info({ id: q.id, asker, ttl }, 'question for the operator')
     this.deps.live.publish({ type: 'questions.changed' })
+    this.deps.live.publish({ type: 'question.asked', id: q.id, asker, question: q.question })
     return { question_id: q.id }
   }
 

@@ -70,6 +70,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       case 'turn.event':
         break
       case 'questions.changed':
+        q(trpc.questions.pending.queryKey())
+        q(trpc.questions.history.queryKey())
+        break
+      case 'question.asked':
+        break
       case 'approvals.changed':
         void queryClient.invalidateQueries()
         break
