@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { HiveError, JsonLinesClient } from '@hive/mcp'
+import { type HiveError, JsonLinesClient } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
 import { useHive } from './support/hive-fixture.ts'
 
