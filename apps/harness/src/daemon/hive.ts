@@ -12,6 +12,7 @@ import type { Broker } from './broker.ts'
 import { ControlChannel, type ControlCommand } from './control-channel.ts'
 import { sendHelperEvent } from './helper-events.ts'
 import type { LiveBus, StreamEventView } from './live-bus.ts'
+import type { TerminalKind, TerminalSpec } from '../node/pty/pty-registry.ts'
 import type { QuestionDesk } from './question-desk.ts'
 
 export type Activity = 'idle' | 'thinking' | 'compacting'
@@ -268,6 +269,12 @@ export class Hive {
 
   get paths(): HivePaths {
     return this.deps.paths
+  }
+
+  /** What a terminal on this agent runs; refuses unknown and destroyed agents. */
+  async terminalSpec(name: string, kind: TerminalKind): Promise<TerminalSpec> {
+    await this.liveAgent(name)
+    return this.deps.runtime.terminal(name, kind)
   }
 
   get questions(): QuestionDesk {

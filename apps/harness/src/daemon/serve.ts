@@ -18,6 +18,9 @@ import { appRouter } from '../api/root.ts'
 import { HttpServer } from '../http/http-server.ts'
 import { staticFiles } from '../http/static-files.ts'
 import { tailLines } from '../node/tail-lines.ts'
+import { PtyRegistry } from '../node/pty/pty-registry.ts'
+import { createTerminalUpgrade } from '../http/terminal-socket.ts'
+import { defaultClaudeBin } from '../agent/claude-command.ts'
 import { createLogger } from '../logger.ts'
 import { HivePaths } from '../node/hive-paths.ts'
 import type { ContainerRuntime } from '../node/runtime/container-runtime.ts'
@@ -87,6 +90,12 @@ export async function serve(): Promise<void> {
     },
   })
   const dashboard = staticFiles(WEB_OUT)
+  const terminals = new PtyRegistry()
+  const terminalUpgrade = createTerminalUpgrade({
+    registry: terminals,
+    spec: (agent, kind) => hive.terminalSpec(agent, kind),
+    log: log.child({ route: 'pty' }),
+  })
   const http = await HttpServer.listen({
     host: env.HIVE_HOST,
     port: env.HIVE_PORT,
@@ -99,6 +108,7 @@ export async function serve(): Promise<void> {
       }
       return dashboard(req, res)
     },
+    upgrade: terminalUpgrade,
   })
   const loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(token)}`
   const admin = await JsonLinesServer.listen(
@@ -126,6 +136,7 @@ export async function serve(): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))
   })
+  terminals.dispose()
   await http.close()
   await admin.close()
   questions.dispose()
@@ -144,6 +155,7 @@ function pickRuntime(paths: HivePaths, log: Logger): ContainerRuntime {
     paths,
     log,
     agentCommand: [process.execPath, HIVE_AGENT_BIN],
+    claudeBin: env.HIVE_CLAUDE_BIN ?? defaultClaudeBin(),
     baseEnv: {
       // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
       PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -14,7 +14,7 @@ export interface HttpServerOptions {
   /** Authenticated routes beyond the built-ins; returns false when it did not handle the request. */
   routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean
   /** Authenticated, same-origin websocket upgrades; returns false when no route takes it. */
-  upgrade?: (req: IncomingMessage, socket: Duplex) => boolean
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
 }
 
 /**
@@ -43,14 +43,14 @@ export class HttpServer {
         resolve()
       })
     })
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Websockets get the same gate as requests, plus Origin (browsers send it on upgrades).
       const refuse = (status: string) => {
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       }
       if (!isAuthenticated(req.headers, opts.operatorToken)) return refuse('401 Unauthorized')
       if (!isSameOrigin(req)) return refuse('403 Forbidden')
-      if (!opts.upgrade?.(req, socket)) refuse('404 Not Found')
+      if (!opts.upgrade?.(req, socket, head)) refuse('404 Not Found')
     })
     const { port } = server.address() as AddressInfo
     return new HttpServer(server, port, opts.host)

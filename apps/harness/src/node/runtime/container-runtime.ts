@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import type { TerminalKind, TerminalSpec } from '../pty/pty-registry.ts'
 
 export type RuntimeKind = 'process' | 'nspawn' | 'nixos-container'
 export type ContainerState = 'running' | 'stopped' | 'failed'
@@ -34,6 +35,8 @@ export interface ContainerRuntime {
   status(name: string): ContainerState
   /** argv of an interactive shell inside the container (terminals). */
   shellArgv(name: string): string[]
+  /** What a terminal of this kind runs for the agent: its shell, or `claude --continue`. */
+  terminal(name: string, kind: TerminalKind): TerminalSpec
   /** Stops every container this runtime started (daemon shutdown). */
   dispose(): Promise<void>
 }

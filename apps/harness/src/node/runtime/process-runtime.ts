@@ -4,6 +4,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } f
 import type { Logger } from 'pino'
 import { childEnv } from '../child-env.ts'
 import type { HivePaths } from '../hive-paths.ts'
+import type { TerminalKind, TerminalSpec } from '../pty/pty-registry.ts'
 import type {
   AgentLaunch,
   ContainerRuntime,
@@ -29,6 +30,8 @@ export interface ProcessRuntimeOptions {
   agentCommand: readonly string[]
   /** Environment every agent gets on top of its own paths (model access, log level). */
   baseEnv: Record<string, string>
+  /** The claude executable, for "attach to claude" terminals. */
+  claudeBin: string
 }
 
 /**
@@ -118,6 +121,23 @@ export class ProcessRuntime implements ContainerRuntime {
   shellArgv(name: string): string[] {
     // `env -C` starts the login shell in the agent's state dir, like /state inside a container.
     return ['/usr/bin/env', '-C', this.opts.paths.agentStateDir(name), '/bin/bash', '--login']
+  }
+
+  terminal(name: string, kind: TerminalKind): TerminalSpec {
+    const { paths, baseEnv, claudeBin } = this.opts
+    return {
+      argv: kind === 'shell' ? this.shellArgv(name) : [claudeBin, '--continue'],
+      cwd: paths.agentStateDir(name),
+      env: childEnv({
+        PATH: baseEnv.PATH ?? '/usr/bin:/bin',
+        ...baseEnv,
+        TERM: 'xterm-256color',
+        LANG: 'C.UTF-8',
+        HOME: paths.agentDir(name),
+        CLAUDE_CONFIG_DIR: paths.agentClaudeDir(name),
+      }),
+      banner: `\x1b[1;31m⚠ UNISOLATED: process runtime — this ${kind === 'shell' ? 'shell' : 'claude session'} runs directly on the host as uid ${process.getuid?.() ?? '?'}\x1b[0m\r\n`,
+    }
   }
 
   async dispose(): Promise<void> {
