@@ -7,6 +7,7 @@ import { errorText } from '@/lib/errors'
 import { ActivityBadge, AsyncButton, Section, StateBadge, formatAge, useNow } from './controls'
 import { useLiveEvents } from './LiveProvider'
 import { TurnStream, type StreamEvent } from './TurnStream'
+import { Terminal } from './Terminal'
 import { useToast } from './Toasts'
 
 const STREAM_KEEP = 500
@@ -102,6 +103,7 @@ export function AgentPage({ name }: { name: string }) {
       <Section title="L1VE TURN" id="stream">
         <LiveStream events={ordered} />
       </Section>
+      <TerminalSection name={name} />
       <SendBox name={name} />
       <Section title="1NB0X" id="agent-inbox">
         {inbox.length === 0 ? <p className="muted">no messages yet</p> : null}
@@ -219,5 +221,28 @@ function LogTail({ name }: { name: string }) {
       {logs.isFetching ? <p className="muted">loading…</p> : null}
       <pre className="file">{logs.data?.join('\n') ?? ''}</pre>
     </details>
+  )
+}
+
+/** The agent's shell (or an interactive `claude --continue`), opened on demand. */
+function TerminalSection({ name }: { name: string }) {
+  const [kind, setKind] = useState<'shell' | 'claude' | null>(null)
+  return (
+    <Section title="T3RM1NAL" id="terminal">
+      <div className="actions">
+        <button type="button" className="btn" aria-pressed={kind === 'shell'} onClick={() => setKind('shell')}>
+          ▸ open shell
+        </button>
+        <button type="button" className="btn" aria-pressed={kind === 'claude'} onClick={() => setKind('claude')}>
+          ▸ attach to claude
+        </button>
+        {kind ? (
+          <button type="button" className="btn" onClick={() => setKind(null)}>
+            ✕ close
+          </button>
+        ) : null}
+      </div>
+      {kind ? <Terminal key={kind} agent={name} kind={kind} /> : null}
+    </Section>
   )
 }
