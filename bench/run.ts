@@ -4,11 +4,12 @@ import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { benchRecv, benchSends, benchWake } from './broker-bench.ts'
 import { benchEventToBrowser } from './dashboard-bench.ts'
+import { benchPty } from './pty-bench.ts'
 
 const quick = process.argv.includes('--quick')
 const size = quick
-  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000, browser: 40 }
-  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000, browser: 200 }
+  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000, browser: 40, echo: 300, flood: 30_000_000 }
+  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000, browser: 200, echo: 1000, flood: 150_000_000 }
 
 const step = (s: string) => process.stdout.write(`◆ ${s}\n`)
 
@@ -23,6 +24,10 @@ const recvBig = await benchRecv(size.bigRows, 10_000, size.lookups)
 
 step(`dashboard: broker send → row visible in Chromium (${size.browser} samples)`)
 const browser = await benchEventToBrowser(size.browser)
+
+step(`terminals: echo (${size.echo}), ${size.flood / 1e6} MB flood vs wetty, ^C under flood`)
+const term = await benchPty({ echoSamples: size.echo, floodBytes: size.flood })
+const round2 = (x: number) => Math.round(x * 100) / 100
 
 const results = {
   generated_at: new Date().toISOString(),
@@ -41,6 +46,18 @@ const results = {
     recv_1k: recvSmall,
     recv_1m: recvBig,
   },
+  pty: {
+    echo_p50_ms: term.echo.p50_ms,
+    echo_p99_ms: term.echo.p99_ms,
+    direct_echo_p50_ms: term.directEcho.p50_ms,
+    direct_echo_p99_ms: term.directEcho.p99_ms,
+    throughput_mb_s: round2(term.throughputMBs),
+    wetty_throughput_mb_s: round2(term.wettyThroughputMBs),
+    throughput_vs_wetty: round2(term.throughputMBs / term.wettyThroughputMBs),
+    ctrl_c_ms: round2(term.ctrlCMs),
+    bytes_lost: term.bytesLost,
+    flood_bytes: size.flood,
+  },
   dashboard: {
     event_to_browser_p50_ms: browser.p50_ms,
     event_to_browser_p95_ms: browser.p95_ms,
@@ -56,6 +73,11 @@ const rows: [string, string, string, string][] = [
   ['broker.wake_p50_ms', String(b.wake_p50_ms), '', '< 2 ms'],
   ['broker.wake_p99_ms', String(b.wake_p99_ms), '', '< 10 ms'],
   ['broker.recv_1m_p50_ms', String(b.recv_1m_p50_ms), `1k rows ${b.recv_1k_p50_ms}`, `≤ 2× 1k (${b.recv_1m_vs_1k}×)`],
+  ['pty.echo_p50_ms', String(results.pty.echo_p50_ms), `direct ${results.pty.direct_echo_p50_ms}`, '≤ 0.5 ms'],
+  ['pty.echo_p99_ms', String(results.pty.echo_p99_ms), `direct ${results.pty.direct_echo_p99_ms}`, '≤ 5 ms'],
+  ['pty.throughput_mb_s', String(results.pty.throughput_mb_s), `wetty ${results.pty.wetty_throughput_mb_s}`, `≥ 1.5× wetty (${results.pty.throughput_vs_wetty}×)`],
+  ['pty.ctrl_c_ms', String(results.pty.ctrl_c_ms), '', '< 200 ms'],
+  ['pty.bytes_lost', String(results.pty.bytes_lost), '', '0'],
   ['dashboard.event_to_browser_p95_ms', String(results.dashboard.event_to_browser_p95_ms), `p50 ${results.dashboard.event_to_browser_p50_ms}`, '< 100 ms'],
 ]
 const w = [36, 12, 22, 22]

@@ -16,6 +16,8 @@ export const Coalesce = {
   /** Output gathered while it streams; a quiet PTY's first byte goes out on the next tick. */
   WINDOW_MS: 16,
   MAX_BYTES: 64 * 1024,
+  /** A frame this big means output is streaming (keystroke echoes are a few bytes). */
+  STREAM_FRAME_BYTES: 2048,
 } as const
 
 export const Scrollback = {

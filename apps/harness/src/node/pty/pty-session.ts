@@ -51,6 +51,7 @@ export class PtySession {
   private pendingBytes = 0
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined
   private lastFlushAt = 0
+  private lastFlushBytes = 0
   private paused = false
   private stallTimer: NodeJS.Timeout | undefined
   private graceTimer: NodeJS.Timeout | undefined
@@ -185,9 +186,10 @@ export class PtySession {
     }
     if (this.flushTimer) return
     const sinceLast = Date.now() - this.lastFlushAt
-    // A quiet terminal's keystroke echo goes out on the next tick; a stream is batched.
-    this.flushTimer =
-      sinceLast >= Coalesce.WINDOW_MS ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), Coalesce.WINDOW_MS - sinceLast)
+    // Streaming (a big frame went out moments ago) is batched; anything else — a keystroke
+    // echo, a prompt — goes out on the next tick.
+    const streaming = this.lastFlushBytes >= Coalesce.STREAM_FRAME_BYTES && sinceLast < Coalesce.WINDOW_MS
+    this.flushTimer = streaming ? setTimeout(() => this.flush(), Coalesce.WINDOW_MS - sinceLast) : setImmediate(() => this.flush())
   }
 
   private flush(): void {
@@ -199,6 +201,7 @@ export class PtySession {
     this.pending = []
     this.pendingBytes = 0
     this.lastFlushAt = Date.now()
+    this.lastFlushBytes = data.length
     for (const [viewer, state] of this.viewers) {
       state.unacked += data.length
       viewer.sendOutput(data)
