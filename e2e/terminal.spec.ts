@@ -5,6 +5,7 @@ test('a shell in the browser: run a command, follow a resize, survive a reload',
   await page.getByRole('button', { name: '▸ open shell' }).click()
   const terminal = page.getByTestId('terminal.manager')
   const screen = terminal.locator('.xterm-rows')
+  await terminal.scrollIntoViewIfNeeded()
   await expect(page.getByRole('status').filter({ hasText: 'connected' })).toBeVisible()
   await expect(screen).toContainText('UNISOLATED')
 
@@ -32,5 +33,6 @@ test('a shell in the browser: run a command, follow a resize, survive a reload',
   await expect(screen).toContainText('before-reload-2')
   await page.reload()
   await page.getByRole('button', { name: '▸ open shell' }).click()
+  await page.getByTestId('terminal.manager').scrollIntoViewIfNeeded()
   await expect(page.getByTestId('terminal.manager').locator('.xterm-rows')).toContainText('before-reload-2')
 })

@@ -62,6 +62,8 @@ export function Terminal({ agent, kind }: { agent: string; kind: 'shell' | 'clau
       term.loadAddon(fit)
       term.loadAddon(new WebLinksAddon())
       term.open(box.current)
+      // xterm pauses rendering while off screen: bring the freshly opened terminal into view.
+      box.current.scrollIntoView({ block: 'nearest' })
       fit.fit()
       cleanups.push(() => term.dispose())
       const encoder = new TextEncoder()
