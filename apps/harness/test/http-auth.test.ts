@@ -78,4 +78,25 @@ describe('operator auth on every route', () => {
     expect(missing.status).toBe(404)
     expect(JSON.stringify(await missing.json())).toContain('no agent named ghost')
   })
+
+  it('sets and clears the model override, and lists turns', async () => {
+    const session = await cookie()
+    const post = (path: string, body: unknown) =>
+      fetch(`${daemon.origin}/api/trpc/${path}`, {
+        method: 'POST',
+        headers: { cookie: session, 'content-type': 'application/json', origin: daemon.origin },
+        body: JSON.stringify(body),
+      })
+    const get = async (path: string, input: unknown) => {
+      const res = await fetch(`${daemon.origin}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { cookie: session } })
+      return ((await res.json()) as { result: { data: unknown } }).result.data
+    }
+    expect(await get('settings.model', { name: 'manager' })).toEqual({ override: null, effective: 'haiku' })
+    expect((await post('settings.setModel', { name: 'manager', model: 'sonnet' })).status).toBe(200)
+    expect(await get('settings.model', { name: 'manager' })).toEqual({ override: 'sonnet', effective: 'sonnet' })
+    expect((await post('settings.setModel', { name: 'manager', model: null })).status).toBe(200)
+    expect(await get('settings.model', { name: 'manager' })).toEqual({ override: null, effective: 'haiku' })
+    expect((await post('settings.setModel', { name: 'ghost', model: 'x' })).status).toBe(404)
+    expect(Array.isArray(await get('turns.recent', { name: 'manager' }))).toBe(true)
+  })
 })

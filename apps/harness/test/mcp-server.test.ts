@@ -86,4 +86,18 @@ describe('hive-agent mcp', () => {
     const killed = (await manager.callTool({ name: 'kill', arguments: { name: 'worker' } })) as ToolResult
     expect(JSON.parse(killed.content[0]?.text ?? '{}')).toMatchObject({ name: 'worker', state: 'stopped', desired: 'stopped' })
   })
+
+  it('lets the operator override a model and destroy / purge from the CLI', async () => {
+    const set = await daemon.cli('model', 'worker', 'sonnet')
+    expect(set.stdout).toContain('worker: model sonnet (override)')
+    expect((await daemon.cli('model', 'worker', '--clear')).stdout).toContain('worker: model haiku')
+    expect((await daemon.cli('model', 'worker')).stderr).toContain('give a model or --clear')
+    expect((await daemon.cli('destroy', 'manager')).stderr).toContain('the manager cannot be destroyed')
+    expect((await daemon.cli('destroy', 'worker')).stdout).toContain('destroyed (state kept')
+    const all = await daemon.cliJson<{ name: string; state: string }[]>('list', '--all', '--json')
+    expect(all.find((a) => a.name === 'worker')?.state).toBe('destroyed')
+    expect((await daemon.cli('send', 'worker', 'hi')).stderr).toContain('recipient "worker" is destroyed')
+    expect((await daemon.cli('destroy', 'worker', '--purge')).stdout).toContain('purged')
+    expect((await daemon.cliJson<{ name: string }[]>('list', '--all', '--json')).map((a) => a.name)).toEqual(['manager'])
+  })
 })

@@ -2,6 +2,8 @@ import { agentsRouter } from './routers/agents.ts'
 import { liveRouter } from './routers/live.ts'
 import { messagesRouter } from './routers/messages.ts'
 import { questionsRouter } from './routers/questions.ts'
+import { settingsRouter } from './routers/settings.ts'
+import { turnsRouter } from './routers/turns.ts'
 import { router } from './trpc.ts'
 
 export const appRouter = router({
@@ -9,6 +11,8 @@ export const appRouter = router({
   messages: messagesRouter,
   live: liveRouter,
   questions: questionsRouter,
+  settings: settingsRouter,
+  turns: turnsRouter,
 })
 
 export type AppRouter = typeof appRouter

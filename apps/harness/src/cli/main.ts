@@ -122,13 +122,23 @@ for (const verb of ['kill', 'start', 'restart'] as const) {
 program
   .command('rebuild <name>')
   .description("apply an agent's applied config and restart its container")
-  .action(action(async (name: string) => void (await adminCall('rebuild', { name }))))
+  .action(
+    action(async (name: string) => {
+      const agent = (await adminCall('rebuild', { name })) as AgentView
+      out(`${agent.name}: rebuilt, ${agent.state}`)
+    }),
+  )
 
 program
   .command('destroy <name>')
   .description('stop and remove an agent, keeping its state (tombstone)')
   .option('--purge', 'also wipe its state and config repos')
-  .action(action(async (name: string, opts: { purge?: boolean }) => void (await adminCall('destroy', { name, purge: opts.purge ?? false }))))
+  .action(
+    action(async (name: string, opts: { purge?: boolean }) => {
+      await adminCall('destroy', { name, purge: opts.purge ?? false })
+      out(opts.purge ? `${name}: purged` : `${name}: destroyed (state kept; revive it from the dashboard)`)
+    }),
+  )
 
 program
   .command('request-spawn <name>')
@@ -140,7 +150,11 @@ program
   .command('pending')
   .description('pending approvals')
   .option('--json', 'machine-readable output')
-  .action(action(async (opts: JsonFlag) => printOrJson(await adminCall('pending'), opts)))
+  .action(
+    action(async () => {
+      printJson(await adminCall('pending'))
+    }),
+  )
 
 program
   .command('approve <id>')
@@ -248,7 +262,8 @@ program
   .action(
     action(async (name: string, model: string | undefined, opts: { clear?: boolean }) => {
       if (!model && !opts.clear) throw new InvalidArgumentError('give a model or --clear')
-      await adminCall('model', { name, model: opts.clear ? null : model })
+      const r = (await adminCall('model', { name, model: opts.clear ? null : model })) as { effective: string }
+      out(`${name}: model ${r.effective}${opts.clear ? ' (override cleared)' : ' (override)'}`)
     }),
   )
 
@@ -273,9 +288,5 @@ program
     }),
   )
 
-function printOrJson(value: unknown, opts: JsonFlag): void {
-  printJson(value) // human renderings of these listings come with their features
-  void opts
-}
 
 await program.parseAsync()

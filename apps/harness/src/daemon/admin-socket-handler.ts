@@ -93,11 +93,19 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
       }
       case 'cancel_question':
         return hive.questions.cancel(parseArgs(adminOps.cancel_question, op, args).id)
-      case 'destroy':
+      case 'destroy': {
+        const { name, purge = false } = parseArgs(adminOps.destroy, op, args)
+        await hive.destroy(name, purge, OPERATOR)
+        return { name, purged: purge }
+      }
       case 'rebuild':
-      case 'model':
-        parseArgs(adminOps[op], op, args)
-        throw notYet(op, `${op}`)
+        // The process runtime has nothing to build: the applied config is read every turn.
+        return hive.restart(parseArgs(adminOps.rebuild, op, args).name, OPERATOR)
+      case 'model': {
+        const { name, model } = parseArgs(adminOps.model, op, args)
+        await hive.setModel(name, model, OPERATOR)
+        return { name, override: model, effective: (await hive.turnConfig(name)).model }
+      }
     }
   }
 }

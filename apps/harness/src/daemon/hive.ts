@@ -259,6 +259,10 @@ export class Hive {
     return this.deps.turns.last(name)
   }
 
+  recentTurns(name: string, limit: number): Promise<Turn[]> {
+    return this.deps.turns.recent(name, limit)
+  }
+
   async streamEvents(name: string, limit: number, afterId = 0): Promise<StreamEventView[]> {
     return (await this.deps.events.recent(name, limit, afterId)).map(toStreamEventView)
   }

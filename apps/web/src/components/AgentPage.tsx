@@ -167,7 +167,7 @@ function ModelChip({ name, effective, override }: { name: string; effective: str
   const trpc = useTRPC()
   const toast = useToast()
   const [value, setValue] = useState(override ?? '')
-  const setModel = useMutation(trpc.agents.setModel.mutationOptions())
+  const setModel = useMutation(trpc.settings.setModel.mutationOptions())
   return (
     <form
       className="chip"

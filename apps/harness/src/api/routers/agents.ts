@@ -74,10 +74,6 @@ export const agentsRouter = {
     .mutation(({ ctx, input }) => ctx.hive.destroy(input.name, input.purge, OPERATOR)),
   revive: operatorProcedure.input(byName).mutation(({ ctx, input }) => ctx.hive.revive(input.name, OPERATOR)),
 
-  setModel: operatorProcedure
-    .input(z.object({ name: agentNameSchema, model: z.string().min(1).max(128).nullable() }))
-    .mutation(({ ctx, input }) => ctx.hive.setModel(input.name, input.model, OPERATOR)),
-
   cancelTurn: operatorProcedure.input(byName).mutation(({ ctx, input }) => ctx.hive.sendControl(input.name, 'cancel')),
   compact: operatorProcedure.input(byName).mutation(({ ctx, input }) => ctx.hive.sendControl(input.name, 'compact')),
   newSession: operatorProcedure.input(byName).mutation(({ ctx, input }) => ctx.hive.sendControl(input.name, 'new_session')),
