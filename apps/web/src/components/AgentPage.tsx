@@ -1,13 +1,15 @@
 'use client'
 import { useMutation, useQuery } from '@tanstack/react-query'
 import Link from 'next/link'
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useTRPC } from '@/lib/trpc'
 import { errorText } from '@/lib/errors'
 import { ActivityBadge, AsyncButton, Section, StateBadge, formatAge, useNow } from './controls'
 import { useLiveEvents } from './LiveProvider'
 import { TurnStream, type StreamEvent } from './TurnStream'
 import { Terminal } from './Terminal'
+import { MessageForm } from './MessageForm'
+import { StickyScroll } from './StickyScroll'
 import { useToast } from './Toasts'
 
 const STREAM_KEEP = 500
@@ -101,10 +103,12 @@ export function AgentPage({ name }: { name: string }) {
         </div>
       </Section>
       <Section title="L1VE TURN" id="stream">
-        <LiveStream events={ordered} />
+        <StickyScroll count={ordered.length} className="stream-box">
+          <TurnStream events={ordered} />
+        </StickyScroll>
       </Section>
       <TerminalSection name={name} />
-      <SendBox name={name} />
+      <MessageForm label={`message to ${name}`} placeholder={`message ${name}…`} route={(body) => ({ to: name, body })} />
       <Section title="1NB0X" id="agent-inbox">
         {inbox.length === 0 ? <p className="muted">no messages yet</p> : null}
         <ul className="messages" aria-label={`${name} inbox`}>
@@ -130,39 +134,6 @@ export function AgentPage({ name }: { name: string }) {
   )
 }
 
-/** Sticky-bottom auto-scroll with a "↓ N new" pill when scrolled up. */
-function LiveStream({ events }: { events: StreamEvent[] }) {
-  const box = useRef<HTMLDivElement>(null)
-  const [atBottom, setAtBottom] = useState(true)
-  const [seen, setSeen] = useState(0)
-  useEffect(() => {
-    if (atBottom) {
-      box.current?.scrollTo({ top: box.current.scrollHeight })
-      setSeen(events.length)
-    }
-  }, [events.length, atBottom])
-  const fresh = atBottom ? 0 : events.length - seen
-  return (
-    <div className="flow-wrap">
-      <div
-        ref={box}
-        className="stream-box"
-        onScroll={(e) => {
-          const el = e.currentTarget
-          setAtBottom(el.scrollHeight - el.scrollTop - el.clientHeight < 24)
-        }}
-      >
-        <TurnStream events={events} />
-      </div>
-      {fresh > 0 ? (
-        <button type="button" className="pill" onClick={() => setAtBottom(true)}>
-          ↓ {fresh} new
-        </button>
-      ) : null}
-    </div>
-  )
-}
-
 function ModelChip({ name, effective, override }: { name: string; effective: string | null; override: string | null }) {
   const trpc = useTRPC()
   const toast = useToast()
@@ -184,28 +155,6 @@ function ModelChip({ name, effective, override }: { name: string; effective: str
       <input aria-label="model override" placeholder="override (empty = none)" value={value} onChange={(e) => setValue(e.target.value)} size={14} />
       <button type="submit" className="btn btn-small" disabled={setModel.isPending}>
         set
-      </button>
-    </form>
-  )
-}
-
-function SendBox({ name }: { name: string }) {
-  const trpc = useTRPC()
-  const toast = useToast()
-  const [text, setText] = useState('')
-  const send = useMutation(trpc.messages.send.mutationOptions())
-  return (
-    <form
-      className="compose"
-      onSubmit={(e) => {
-        e.preventDefault()
-        if (!text.trim()) return
-        send.mutate({ to: name, body: text }, { onSuccess: () => setText(''), onError: (err) => toast('error', errorText(err)) })
-      }}
-    >
-      <input aria-label={`message to ${name}`} placeholder={`message ${name}…`} value={text} onChange={(e) => setText(e.target.value)} />
-      <button type="submit" className="btn" disabled={send.isPending} aria-busy={send.isPending}>
-        {send.isPending ? <span className="spinner" aria-hidden="true" /> : null}S3ND
       </button>
     </form>
   )

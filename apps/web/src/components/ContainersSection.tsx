@@ -4,23 +4,16 @@ import Link from 'next/link'
 import { useState } from 'react'
 import { useTRPC } from '@/lib/trpc'
 import { errorText } from '@/lib/errors'
+import { useAction } from '@/lib/use-action'
 import { ActivityBadge, AsyncButton, Section, StateBadge, TwoClickButton, useNow } from './controls'
 import { useToast } from './Toasts'
 
 /** C0NTAINERS: every live agent with its state and lifecycle buttons, and the spawn form. */
 export function ContainersSection() {
   const trpc = useTRPC()
-  const toast = useToast()
   const now = useNow()
   const agents = useQuery(trpc.agents.list.queryOptions())
-  const act = (fn: () => Promise<unknown>, done: string) => async () => {
-    try {
-      await fn()
-      toast('ok', done)
-    } catch (e) {
-      toast('error', errorText(e))
-    }
-  }
+  const act = useAction()
   const start = useMutation(trpc.agents.start.mutationOptions())
   const stop = useMutation(trpc.agents.stop.mutationOptions())
   const restart = useMutation(trpc.agents.restart.mutationOptions())

@@ -1,26 +1,17 @@
 'use client'
 import { useMutation, useQuery } from '@tanstack/react-query'
 import { useTRPC } from '@/lib/trpc'
-import { errorText } from '@/lib/errors'
+import { useAction } from '@/lib/use-action'
 import { AsyncButton, Section, TwoClickButton } from './controls'
-import { useToast } from './Toasts'
 
 /** K3PT ST4T3: destroyed agents whose state is kept, revivable or purgeable. */
 export function KeptStateSection() {
   const trpc = useTRPC()
-  const toast = useToast()
   const all = useQuery(trpc.agents.list.queryOptions({ all: true }))
   const revive = useMutation(trpc.agents.revive.mutationOptions())
   const destroy = useMutation(trpc.agents.destroy.mutationOptions())
   const tombstones = (all.data ?? []).filter((a) => a.state === 'destroyed')
-  const act = (fn: () => Promise<unknown>, done: string) => async () => {
-    try {
-      await fn()
-      toast('ok', done)
-    } catch (e) {
-      toast('error', errorText(e))
-    }
-  }
+  const act = useAction()
   return (
     <Section title="K3PT ST4T3" id="kept">
       {tombstones.length === 0 ? <p className="muted">no destroyed agents</p> : null}
