@@ -32,6 +32,11 @@ export class HiveDaemon {
     this.env = { ...this.env, ...env }
   }
 
+  /** The daemon's process id (for CPU accounting in benches). */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   static tempHome(): string {
     return mkdtempSync(join(tmpdir(), 'hive-test-'))
   }
