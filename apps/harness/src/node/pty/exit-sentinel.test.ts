@@ -22,4 +22,15 @@ describe('SentinelScanner', () => {
     expect(scanner.feed(Buffer.from('0;title\x07b')).output.toString()).toBe('\x1b]0;title\x07b')
     expect(scanner.flush().length).toBe(0)
   })
+
+  it('finds a sentinel split across two chunks at any point', () => {
+    const data = Buffer.from('x'.repeat(4000) + '\x1b[0m\x1b]7777;exit=3\x07')
+    for (let cut = 3990; cut < data.length; cut++) {
+      const scanner = new SentinelScanner()
+      const a = scanner.feed(data.subarray(0, cut))
+      const b = scanner.feed(data.subarray(cut))
+      expect(Buffer.concat([a.output, b.output]).toString()).toBe('x'.repeat(4000) + '\x1b[0m')
+      expect(a.exitCode ?? b.exitCode).toBe(3)
+    }
+  })
 })

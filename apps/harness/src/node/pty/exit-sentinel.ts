@@ -61,6 +61,8 @@ export class SentinelScanner {
 }
 
 function partialPrefixLength(data: Buffer): number {
+  // Hot path (every PTY read): almost no chunk ends near an ESC, so look for one first.
+  if (data.indexOf(0x1b, Math.max(0, data.length - SENTINEL_PREFIX.length + 1)) < 0) return 0
   for (let n = Math.min(SENTINEL_PREFIX.length - 1, data.length); n > 0; n--) {
     if (data.subarray(data.length - n).equals(SENTINEL_PREFIX.subarray(0, n))) return n
   }
