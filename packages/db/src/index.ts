@@ -12,4 +12,6 @@ export { EventsRepository, EVENTS_KEPT_PER_AGENT } from './repositories/events.t
 export { QuestionsRepository } from './repositories/questions.ts'
 export type { NewQuestion, ResolveResult } from './repositories/questions.ts'
 export type { NewEvent } from './repositories/events.ts'
-export type { Agent, AgentEvent, AgentSetting, OperatorQuestion, Turn } from './generated/prisma/client.ts'
+export { ApprovalsRepository } from './repositories/approvals.ts'
+export type { ApprovalResolution, NewApproval } from './repositories/approvals.ts'
+export type { Agent, AgentEvent, AgentSetting, Approval, OperatorQuestion, Turn } from './generated/prisma/client.ts'

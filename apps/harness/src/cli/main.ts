@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError } from 'commander'
 import { isHiveError } from '@hive/mcp'
+import type { ApprovalView } from '../daemon/approval-desk.ts'
 import type { AgentView } from '../daemon/hive.ts'
 import { HARNESS_VERSION } from '../version.ts'
 import { adminCall } from './admin-call.ts'
@@ -144,28 +145,53 @@ program
   .command('request-spawn <name>')
   .description('queue a spawn request for approval')
   .option('--description <text>', 'what the agent is for')
-  .action(action(async (name: string, opts: { description?: string }) => void (await adminCall('request_spawn', { name, ...opts }))))
+  .action(
+    action(async (name: string, opts: { description?: string }) => {
+      const a = (await adminCall('request_spawn', { name, ...opts })) as ApprovalView
+      out(`approval #${a.id}: spawn ${a.agent} — pending (hive approve ${a.id} | hive deny ${a.id})`)
+    }),
+  )
 
 program
   .command('pending')
-  .description('pending approvals')
+  .description('pending approvals (spawns and config commits)')
+  .option('--all', 'include approved, denied and failed ones')
   .option('--json', 'machine-readable output')
   .action(
-    action(async () => {
-      printJson(await adminCall('pending'))
+    action(async (opts: JsonFlag & { all?: boolean }) => {
+      const rows = (await adminCall('pending', { all: opts.all ?? false })) as ApprovalView[]
+      if (opts.json) return printJson(rows)
+      if (rows.length === 0) return out('(no pending approvals)')
+      for (const a of rows) {
+        const what = a.kind === 'spawn' ? `spawn ${a.agent}` : `apply ${a.sha?.slice(0, 12) ?? '?'} to ${a.agent}`
+        out(`#${a.id} [${a.status}] ${what} (${formatAge(a.requested_at)} ago)${a.description ? `: ${a.description}` : ''}`)
+        if (a.note) out(`    note: ${a.note}`)
+        if (a.diff) out(a.diff.replace(/^/gm, '    ').trimEnd())
+      }
     }),
   )
 
 program
   .command('approve <id>')
-  .description('approve a pending request')
-  .action(action(async (id: string) => void (await adminCall('approve', { id: positiveId(id) }))))
+  .description('approve a pending request (the action runs now)')
+  .action(
+    action(async (id: string) => {
+      const a = (await adminCall('approve', { id: positiveId(id) })) as ApprovalView
+      out(`approval #${a.id}: ${a.status}${a.note ? ` — ${a.note}` : ''}`)
+      if (a.status === 'failed') process.exitCode = 1
+    }),
+  )
 
 program
   .command('deny <id>')
   .description('deny a pending request')
   .option('--note <text>', 'reason, sent to the manager')
-  .action(action(async (id: string, opts: { note?: string }) => void (await adminCall('deny', { id: positiveId(id), ...opts }))))
+  .action(
+    action(async (id: string, opts: { note?: string }) => {
+      const a = (await adminCall('deny', { id: positiveId(id), ...opts })) as ApprovalView
+      out(`approval #${a.id}: denied; the manager is told${a.note ? ` (note: ${a.note})` : ''}`)
+    }),
+  )
 
 program
   .command('send <to> <body>')

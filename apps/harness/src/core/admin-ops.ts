@@ -22,11 +22,10 @@ export const adminOps = {
   mark_read: z.object({ id: z.number().int().positive().optional() }).strict(),
   logs: z.object({ name: agentNameSchema, lines: z.number().int().min(1).max(10_000).optional() }).strict(),
   login_url: z.object({}).strict(),
-  // Verbs whose features land with later issues; the daemon answers NOT_IMPLEMENTED.
   request_spawn: z.object({ name: agentNameSchema, description: z.string().max(4096).optional() }).strict(),
   rebuild: byName,
   destroy: z.object({ name: agentNameSchema, purge: z.boolean().optional() }).strict(),
-  pending: z.object({}).strict(),
+  pending: z.object({ all: z.boolean().optional() }).strict(),
   approve: byId,
   deny: z.object({ id: z.number().int().positive(), note: z.string().max(4096).optional() }).strict(),
   questions: z.object({ all: z.boolean().optional() }).strict(),

@@ -76,12 +76,21 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
       case 'login_url':
         parseArgs(adminOps.login_url, op, args)
         return { url: ctx.loginUrl() }
-      case 'request_spawn':
+      case 'request_spawn': {
+        const { name, description } = parseArgs(adminOps.request_spawn, op, args)
+        return hive.approvals.requestSpawn(name, description, OPERATOR)
+      }
+      case 'pending': {
+        const { all = false } = parseArgs(adminOps.pending, op, args)
+        const pending = await hive.approvals.pending()
+        return all ? [...pending, ...(await hive.approvals.history(200))] : pending
+      }
       case 'approve':
-      case 'deny':
-      case 'pending':
-        parseArgs(adminOps[op], op, args)
-        throw notYet(op, 'approvals')
+        return hive.approvals.approve(parseArgs(adminOps.approve, op, args).id, OPERATOR)
+      case 'deny': {
+        const { id, note } = parseArgs(adminOps.deny, op, args)
+        return hive.approvals.deny(id, note, OPERATOR)
+      }
       case 'questions': {
         const { all = false } = parseArgs(adminOps.questions, op, args)
         const pending = await hive.questions.pending()
@@ -108,8 +117,4 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
       }
     }
   }
-}
-
-function notYet(op: string, feature: string): HiveError {
-  return new HiveError(HiveErrorCode.NotImplemented, `${op} is not yet available (the ${feature} feature has not landed)`)
 }

@@ -1,18 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
-import { agentConfigSchema, defaultAgentConfig, type AgentConfig } from '../core/agent-config.ts'
-import { childEnv } from '../node/child-env.ts'
+import { defaultAgentConfig, type AgentConfig } from '../core/agent-config.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
-
-const AGENT_JSON = 'agent.json'
-const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'hive',
-  GIT_AUTHOR_EMAIL: 'hive@localhost',
-  GIT_COMMITTER_NAME: 'hive',
-  GIT_COMMITTER_EMAIL: 'hive@localhost',
-}
+import { AGENT_JSON, git, parseAgentConfig } from './config-repos.ts'
 
 /**
  * The per-agent layout of design.md: state (→ /state), claude (→ /root/.claude), the proposed
@@ -41,23 +32,14 @@ function seedRepo(dir: string, config: AgentConfig, message: string): void {
   git(dir, ['commit', '--quiet', '-m', message])
 }
 
-function git(cwd: string, args: string[]): void {
-  execFileSync('git', args, { cwd, env: childEnv({ ...GIT_IDENTITY, PATH: '/usr/bin:/bin:/usr/local/bin' }), stdio: 'ignore' })
-}
-
 /** The applied agent.json (what runs), validated; a broken file is a clear error, not a crash. */
 export function readAppliedConfig(paths: HivePaths, name: string): AgentConfig {
   const file = join(paths.appliedRepo(name), AGENT_JSON)
-  let raw: unknown
+  let text: string
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
+    text = readFileSync(file, 'utf8')
   } catch (e) {
     throw new HiveError(HiveErrorCode.PreconditionFailed, `cannot read ${file}: ${(e as Error).message}`)
   }
-  const parsed = agentConfigSchema.safeParse(raw)
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
-    throw new HiveError(HiveErrorCode.PreconditionFailed, `${file} is invalid: ${issues}`)
-  }
-  return parsed.data
+  return parseAgentConfig(text, file)
 }

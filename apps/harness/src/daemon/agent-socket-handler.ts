@@ -11,6 +11,7 @@ import {
   type ManagerOp,
 } from '@hive/mcp'
 import { parseArgs, type RequestHandler } from '../node/sockets/json-lines-server.ts'
+import type { ApprovalView } from './approval-desk.ts'
 import type { Hive } from './hive.ts'
 
 const DEFAULT_RECENT = 20
@@ -118,17 +119,25 @@ async function handleManagerOp(hive: Hive, op: ManagerOp, args: Record<string, u
     case 'update':
       // The process runtime has nothing to rebuild: the applied config is read every turn.
       return hive.restart(parseArgs(managerOps.update, op, args).name, 'manager')
-    case 'request_spawn':
-      parseArgs(managerOps.request_spawn, op, args)
-      throw notYet(op, 'approvals')
-    case 'request_apply_commit':
-      parseArgs(managerOps.request_apply_commit, op, args)
-      throw notYet(op, 'approvals')
+    case 'request_spawn': {
+      const { name, description } = parseArgs(managerOps.request_spawn, op, args)
+      return pendingReceipt(await hive.approvals.requestSpawn(name, description, MANAGER_NAME))
+    }
+    case 'request_apply_commit': {
+      const { agent, commit_ref, description } = parseArgs(managerOps.request_apply_commit, op, args)
+      return pendingReceipt(await hive.approvals.requestApplyCommit(agent, commit_ref, description, MANAGER_NAME))
+    }
     case 'ask_operator':
       return hive.questions.ask(MANAGER_NAME, parseArgs(managerOps.ask_operator, op, args))
   }
 }
 
-function notYet(op: string, feature: string): HiveError {
-  return new HiveError(HiveErrorCode.NotImplemented, `${op} is not yet available (the ${feature} feature has not landed)`)
+/** What the manager gets back: the id to remember, and that the answer comes later. */
+function pendingReceipt(a: ApprovalView): { approval_id: number; status: string; sha?: string; note: string } {
+  return {
+    approval_id: a.id,
+    status: a.status,
+    ...(a.sha ? { sha: a.sha } : {}),
+    note: 'queued for the operator; the decision arrives as an approval_resolved event — end your turn',
+  }
 }

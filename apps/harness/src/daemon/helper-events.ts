@@ -10,7 +10,7 @@ export type HelperEvent =
   | { event: 'rebuilt'; agent: string }
   | { event: 'destroyed'; agent: string; purged: boolean }
   | { event: 'container_crash'; agent: string; note: string }
-  | { event: 'approval_resolved'; id: number; kind: string; agent: string; status: string; note?: string }
+  | { event: 'approval_resolved'; id: number; kind: string; agent: string; status: string; note?: string; sha?: string }
   | { event: 'operator_answered'; id: number; question: string; answer: string }
   | { event: 'question_expired'; id: number; question: string; answer: '[expired]' }
   | { event: 'notes_compacted'; agent: string; bytes_before: number; bytes_after: number }

@@ -13,6 +13,7 @@ import { ControlChannel, type ControlCommand } from './control-channel.ts'
 import { sendHelperEvent } from './helper-events.ts'
 import type { LiveBus, StreamEventView } from './live-bus.ts'
 import type { TerminalKind, TerminalSpec } from '../node/pty/pty-registry.ts'
+import type { ApprovalDesk } from './approval-desk.ts'
 import type { QuestionDesk } from './question-desk.ts'
 
 export type Activity = 'idle' | 'thinking' | 'compacting'
@@ -43,6 +44,7 @@ export interface HiveDeps {
   events: EventsRepository
   live: LiveBus
   questions: QuestionDesk
+  approvals: ApprovalDesk
   log: Logger
 }
 
@@ -82,7 +84,8 @@ export class Hive {
     this.changed()
   }
 
-  async spawn(name: string, description: string | undefined, by: string): Promise<AgentView> {
+  /** `announce: false` when the requester hears about it another way (an approval_resolved event). */
+  async spawn(name: string, description: string | undefined, by: string, announce = true): Promise<AgentView> {
     const existing = await this.deps.agents.get(name)
     if (existing) {
       throw new HiveError(
@@ -95,7 +98,7 @@ export class Hive {
     await this.openSocket(name, 'agent')
     await this.deps.runtime.start(this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent spawned')
-    if (by !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'spawned', agent: name })
+    if (announce && by !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'spawned', agent: name })
     this.changed()
     return this.view(name)
   }
@@ -138,6 +141,11 @@ export class Hive {
   async list(includeDestroyed = false): Promise<AgentView[]> {
     const rows = await this.deps.agents.list({ includeDestroyed })
     return rows.map((row) => this.toView(row))
+  }
+
+  async nameState(name: string): Promise<'live' | 'destroyed' | 'none'> {
+    const row = await this.deps.agents.get(name)
+    return !row ? 'none' : row.destroyedAt ? 'destroyed' : 'live'
   }
 
   async view(name: string): Promise<AgentView> {
@@ -283,6 +291,10 @@ export class Hive {
 
   get questions(): QuestionDesk {
     return this.deps.questions
+  }
+
+  get approvals(): ApprovalDesk {
+    return this.deps.approvals
   }
 
   get broker(): Broker {

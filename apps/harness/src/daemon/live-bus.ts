@@ -33,6 +33,7 @@ export type LiveEvent =
   | { type: 'questions.changed' }
   | { type: 'question.asked'; id: number; asker: string; question: string }
   | { type: 'approvals.changed' }
+  | { type: 'approval.requested'; id: number; kind: 'spawn' | 'apply_commit'; agent: string }
 
 export interface SequencedEvent {
   seq: number

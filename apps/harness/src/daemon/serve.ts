@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   AgentsRepository,
+  ApprovalsRepository,
   EventsRepository,
   MessageStore,
   QuestionsRepository,
@@ -11,6 +12,7 @@ import {
   applyMigrations,
   openDatabase,
 } from '@hive/db'
+import { OPERATOR } from '@hive/mcp'
 import { env, modelEnvPassthrough } from '../env.ts'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import type { ApiContext } from '../api/context.ts'
@@ -28,6 +30,7 @@ import { ProcessRuntime } from '../node/runtime/process-runtime.ts'
 import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
 import { HARNESS_VERSION } from '../version.ts'
 import { createAdminSocketHandler } from './admin-socket-handler.ts'
+import { ApprovalDesk } from './approval-desk.ts'
 import { Broker } from './broker.ts'
 import { Hive } from './hive.ts'
 import { LiveBus } from './live-bus.ts'
@@ -67,7 +70,16 @@ export async function serve(): Promise<void> {
     log,
     clockScale: env.HIVE_TEST_MODE ? env.HIVE_TEST_CLOCK_SCALE : 1,
   })
-  const hive = new Hive({
+  const approvals: ApprovalDesk = new ApprovalDesk({
+    approvals: new ApprovalsRepository(db.prisma),
+    paths,
+    broker,
+    live,
+    log,
+    agentState: (name) => hive.nameState(name),
+    spawn: (name, description) => hive.spawn(name, description, OPERATOR, false),
+  })
+  const hive: Hive = new Hive({
     paths,
     broker,
     runtime,
@@ -77,6 +89,7 @@ export async function serve(): Promise<void> {
     events: new EventsRepository(db.prisma),
     live,
     questions,
+    approvals,
     log,
   })
 

@@ -37,7 +37,8 @@ export function registerManagerTools(server: McpServer, call: SocketCall): void 
     'request_apply_commit',
     {
       title: 'Request applying a config commit',
-      description: "Submit a commit of an agent's proposed config repo for operator approval.",
+      description:
+        "Submit a commit of an agent's proposed config repo (its agent.json) for operator approval. The commit is pinned at once; the decision arrives as an approval_resolved event, so end your turn.",
       inputSchema: {
         agent: agentName,
         commit_ref: z.string().describe('Commit (sha or ref) in /agents/<agent>/config'),
