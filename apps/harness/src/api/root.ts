@@ -1,4 +1,5 @@
 import { agentsRouter } from './routers/agents.ts'
+import { approvalsRouter } from './routers/approvals.ts'
 import { liveRouter } from './routers/live.ts'
 import { messagesRouter } from './routers/messages.ts'
 import { questionsRouter } from './routers/questions.ts'
@@ -8,6 +9,7 @@ import { router } from './trpc.ts'
 
 export const appRouter = router({
   agents: agentsRouter,
+  approvals: approvalsRouter,
   messages: messagesRouter,
   live: liveRouter,
   questions: questionsRouter,
@@ -17,4 +19,5 @@ export const appRouter = router({
 
 export type AppRouter = typeof appRouter
 export type { LiveEvent, MessageView, StreamEventView } from '../daemon/live-bus.ts'
+export type { ApprovalView } from '../daemon/approval-desk.ts'
 export type { QuestionView } from '../daemon/question-desk.ts'

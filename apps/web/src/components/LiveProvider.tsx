@@ -76,7 +76,12 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       case 'question.asked':
         break
       case 'approvals.changed':
-        void queryClient.invalidateQueries()
+        q(trpc.approvals.pending.queryKey())
+        q(trpc.approvals.history.queryKey())
+        // An approved spawn adds an agent.
+        q(trpc.agents.list.queryKey())
+        break
+      case 'approval.requested':
         break
     }
   }
