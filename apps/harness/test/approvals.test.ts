@@ -3,8 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { type HiveError, JsonLinesClient } from '@hive/mcp'
+import { JsonLinesClient } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
+import { failure } from './support/failure.ts'
 import { useHive } from './support/hive-fixture.ts'
 
 interface Approval {
@@ -17,12 +18,6 @@ interface Approval {
   note: string | null
   diff?: string
 }
-
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (e: unknown) => e as HiveError,
-  )
 
 /** Commits a new agent.json in an agent's proposed config repo, as the manager would; its sha. */
 function commitProposal(home: string, agent: string, config: unknown, message: string): string {

@@ -1,8 +1,9 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { type HiveError, JsonLinesClient } from '@hive/mcp'
+import { JsonLinesClient } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
+import { failure } from './support/failure.ts'
 import { useHive } from './support/hive-fixture.ts'
 
 interface Question {
@@ -14,12 +15,6 @@ interface Question {
   answer: string | null
   answerer: string | null
 }
-
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (e: unknown) => e as HiveError,
-  )
 
 /**
  * M1ND H4S QU3STI0NS end to end with the real CLI: a sub-agent asks the manager, the manager
