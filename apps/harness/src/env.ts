@@ -20,6 +20,8 @@ const envSchema = z.object({
   HIVE_RUN_DIR: z.string().min(1).default('/run/hive'),
   /** Path of the `claude` executable; default: the `@anthropic-ai/claude-code` dependency. */
   HIVE_CLAUDE_BIN: z.string().min(1).optional(),
+  /** Acked messages older than this many days are deleted (the broker stays bounded). */
+  HIVE_MESSAGE_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(14),
   /** Enables test-only conveniences (HIVE_TEST_CLOCK_SCALE). Never set in production. */
   HIVE_TEST_MODE: z
     .enum(['0', '1'])

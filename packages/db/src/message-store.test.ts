@@ -44,4 +44,30 @@ describe('MessageStore', () => {
       expect(store.markRead('operator', 6)).toBe(1)
       expect(store.unreadFor('operator', 10)).toEqual([])
     }))
+
+  it('vacuums acked messages past retention in batches, never unread or leased ones', () =>
+    withTestDatabase((db) => {
+      const store = new MessageStore(db.sqlite)
+      for (let i = 0; i < 5; i++) store.insert('a', ['w'], `old ${i}`, 100 + i)
+      for (let i = 0; i < 5; i++) expect(store.leaseNext('w', 200)).toBeDefined()
+      store.ackLeased('w', 300) // five acked at t=300
+      store.insert('a', ['w'], 'leased, not acked', 310)
+      expect(store.leaseNext('w', 320)?.body).toBe('leased, not acked')
+      store.insert('a', ['w'], 'unread', 330)
+      store.insert('a', ['operator'], 'read by the operator', 340)
+      store.markRead('operator', 900)
+
+      let cursor = 0
+      let deleted = 0
+      for (;;) {
+        const batch = store.vacuumBatch(500, cursor, 2)
+        if (batch.deleted === 0) break
+        expect(batch.deleted).toBeLessThanOrEqual(2)
+        deleted += batch.deleted
+        cursor = batch.lastId
+      }
+      expect(deleted).toBe(5)
+      expect(store.recent(10).map((m) => m.body)).toEqual(['read by the operator', 'unread', 'leased, not acked'])
+      expect(store.vacuumBatch(1000, 0, 10).deleted).toBe(1) // the operator's read mail, acked at 900
+    }))
 })

@@ -42,7 +42,8 @@ export class MessageStore {
   private readonly markReadOneStmt: Statement<[number, number, string, number]>
   private readonly getStmt: Statement<[number], MessageRow>
   private readonly unreadListStmt: Statement<[string, number], MessageRow>
-  private readonly vacuumStmt: Statement<[number]>
+  private readonly expiredStmt: Statement<[number, number, number], { id: number }>
+  private readonly deleteIdsStmt: Statement<[string]>
   private readonly insertMany: (sender: string, recipients: string[], body: string, now: number, broadcast: boolean) => StoredMessage[]
 
   constructor(private readonly db: Database) {
@@ -73,7 +74,10 @@ export class MessageStore {
       'UPDATE "Message" SET "deliveredAt" = ?, "ackedAt" = ? WHERE "recipient" = ? AND "id" = ? AND "deliveredAt" IS NULL',
     )
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" WHERE "id" = ?`)
-    this.vacuumStmt = db.prepare('DELETE FROM "Message" WHERE "ackedAt" IS NOT NULL AND "ackedAt" < ?')
+    // Walks the table in id order from a cursor: expired rows are the oldest, so a batch is found
+    // near the cursor, and one pass reads the table once (no ackedAt index to slow every insert).
+    this.expiredStmt = db.prepare('SELECT "id" FROM "Message" WHERE "id" > ? AND "ackedAt" IS NOT NULL AND "ackedAt" < ? ORDER BY "id" LIMIT ?')
+    this.deleteIdsStmt = db.prepare('DELETE FROM "Message" WHERE "id" IN (SELECT "value" FROM json_each(?))')
     this.insertMany = db.transaction((sender: string, recipients: string[], body: string, now: number, broadcast: boolean) =>
       recipients.map((r) => toMessage(this.insertStmt.get(sender, r, body, now, broadcast ? 1 : 0) as MessageRow)),
     )
@@ -128,9 +132,15 @@ export class MessageStore {
       : this.markReadOneStmt.run(now, now, recipient, id).changes
   }
 
-  /** Deletes acked messages older than `cutoff` (retention keeps the table bounded). */
-  vacuum(cutoff: number): number {
-    return this.vacuumStmt.run(cutoff).changes
+  /**
+   * Deletes up to `limit` messages acked before `cutoff` with ids above `afterId`; returns how many
+   * and the cursor for the next batch (unread and leased messages are never touched).
+   */
+  vacuumBatch(cutoff: number, afterId: number, limit: number): { deleted: number; lastId: number } {
+    const ids = this.expiredStmt.all(afterId, cutoff, limit).map((r) => r.id)
+    if (ids.length === 0) return { deleted: 0, lastId: afterId }
+    const deleted = this.deleteIdsStmt.run(JSON.stringify(ids)).changes
+    return { deleted, lastId: ids[ids.length - 1] ?? afterId }
   }
 
   /** Exposed for benchmarks and tests that need the same connection. */

@@ -32,6 +32,7 @@ import { HARNESS_VERSION } from '../version.ts'
 import { createAdminSocketHandler } from './admin-socket-handler.ts'
 import { ApprovalDesk } from './approval-desk.ts'
 import { Broker } from './broker.ts'
+import { BrokerJanitor, DEFAULT_RETENTION } from './broker-janitor.ts'
 import { Hive } from './hive.ts'
 import { LiveBus } from './live-bus.ts'
 import { forwardBrokerEvents } from './message-view.ts'
@@ -59,7 +60,13 @@ export async function serve(): Promise<void> {
   const applied = await applyMigrations(paths.db)
   say(`◆ database ${paths.db}${fresh ? ' (new)' : ''}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`)
   const db = await openDatabase(paths.db)
-  const broker = new Broker(new MessageStore(db.sqlite))
+  const messages = new MessageStore(db.sqlite)
+  const broker = new Broker(messages)
+  const janitor = new BrokerJanitor(
+    messages,
+    { ...DEFAULT_RETENTION, retentionMs: env.HIVE_MESSAGE_RETENTION_DAYS * 24 * 60 * 60 * 1000 },
+    log.child({ task: 'vacuum' }),
+  )
   const live = new LiveBus()
   forwardBrokerEvents(broker, live)
   const runtime = pickRuntime(paths, log)
@@ -132,6 +139,7 @@ export async function serve(): Promise<void> {
   )
   await hive.boot()
   await questions.boot()
+  janitor.start()
 
   if (!runtime.isolated) say('◆ runtime: process — agents run UNISOLATED on this host (development only)')
   if (!['127.0.0.1', 'localhost', '::1'].includes(env.HIVE_HOST)) {
@@ -153,6 +161,7 @@ export async function serve(): Promise<void> {
   await http.close()
   await admin.close()
   questions.dispose()
+  janitor.stop()
   await hive.shutdown()
   await db.close()
   say('◆ hive serve stopped')
