@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import {
@@ -15,8 +16,9 @@ import { resolveToolGrant } from '../core/allowed-tools.ts'
 import { buildWakePrompt } from '../core/wake-prompt.ts'
 import { writeAgentFiles, type AgentFiles } from './agent-files.ts'
 import { buildClaudeArgs } from './claude-command.ts'
-import { runClaude, type ClaudeRun } from './claude-process.ts'
+import { runClaude, type ClaudeRun, type RunClaudeInput } from './claude-process.ts'
 import { EventForwarder, streamEventKind } from './event-forwarder.ts'
+import { compactNotes, notesOverLimit } from './notes-compactor.ts'
 import { SerialLock } from './serial-lock.ts'
 
 const Loop = {
@@ -107,6 +109,7 @@ class TurnLoop {
       const outcome = await this.lock.run(() => this.turn(wake, unread))
       if (outcome === 'ok' || outcome === 'cancelled') {
         await this.client.call('ack')
+        if (outcome === 'ok') await this.lock.run(() => this.compactNotesIfBig())
       } else if (outcome === 'needs-login') {
         // Not the message's fault: keep it (no drop after retries) until the agent can reach a model.
         log.error({ agent: this.name }, 'claude is not logged in / has no valid API key; message kept, retrying later')
@@ -207,6 +210,42 @@ class TurnLoop {
     }
   }
 
+  /** Between turns: notes.md over its limit is rewritten by a second, tool-less claude session. */
+  private async compactNotesIfBig(): Promise<void> {
+    const { log, stateDir, runDir } = this.opts
+    const config = turnConfigSchema.parse(await this.client.call('turn_config'))
+    if (!notesOverLimit(stateDir, config.notes_compact_bytes)) return
+    await this.client.call('compacting', { active: true })
+    const forwarder = this.forwarder()
+    try {
+      const outcome = await compactNotes({
+        stateDir,
+        workDir: join(runDir, 'notes-compactor'),
+        limitBytes: config.notes_compact_bytes,
+        model: config.model,
+        run: (input) =>
+          runClaude({
+            ...input,
+            bin: this.opts.claudeBin,
+            env: this.opts.claudeEnv,
+            signal: this.opts.signal,
+            onLine: forwardLine(forwarder),
+          }),
+      })
+      if ('skipped' in outcome) {
+        log.warn({ agent: this.name, reason: outcome.skipped }, 'notes left as they are')
+      } else {
+        log.info({ agent: this.name, ...outcome }, 'notes compacted')
+        await this.client.call('notes_compacted', { bytes_before: outcome.bytesBefore, bytes_after: outcome.bytesAfter })
+      }
+    } catch (e) {
+      log.warn({ err: e, agent: this.name }, 'notes compaction failed; notes left as they are')
+    } finally {
+      await forwarder.flush()
+      await this.client.call('compacting', { active: false })
+    }
+  }
+
   private claude(
     config: TurnConfig,
     forwarder: EventForwarder,
@@ -222,7 +261,7 @@ class TurnLoop {
       cwd: this.opts.stateDir,
       env: this.opts.claudeEnv,
       signal: AbortSignal.any([signal, this.opts.signal]),
-      onLine: (line) => ('json' in line ? forwarder.push(streamEventKind(line.json), line.json) : forwarder.push('text', line.text)),
+      onLine: forwardLine(forwarder),
       onStderr: (line) => forwarder.push('stderr', line),
     })
   }
@@ -233,6 +272,11 @@ class TurnLoop {
       (e) => this.opts.log.warn({ err: e }, 'could not forward turn events'),
     )
   }
+}
+
+/** Every stdout line of a `claude` run goes to the dashboard's live stream. */
+function forwardLine(forwarder: EventForwarder): RunClaudeInput['onLine'] {
+  return (line) => ('json' in line ? forwarder.push(streamEventKind(line.json), line.json) : forwarder.push('text', line.text))
 }
 
 function describeFailure(run: ClaudeRun): string {

@@ -95,6 +95,11 @@ export function createAgentSocketHandler(hive: Hive, name: string, role: 'agent'
         })
         return {}
       }
+      case 'notes_compacted': {
+        const { bytes_before, bytes_after } = parseArgs(agentOps.notes_compacted, op, args)
+        hive.notesCompacted(name, bytes_before, bytes_after)
+        return {}
+      }
       case 'compacting': {
         const { active } = parseArgs(agentOps.compacting, op, args)
         hive.setCompacting(name, active)

@@ -252,6 +252,12 @@ export class Hive {
     }
   }
 
+  /** The manager hears when a sub-agent's notes were compacted (its own would only wake it). */
+  notesCompacted(name: string, bytesBefore: number, bytesAfter: number): void {
+    this.deps.log.info({ agent: name, bytesBefore, bytesAfter }, 'notes compacted')
+    if (name !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'notes_compacted', agent: name, bytes_before: bytesBefore, bytes_after: bytesAfter })
+  }
+
   async recordTurnEvents(name: string, events: NewEvent[]): Promise<void> {
     const rows = await this.deps.events.append(name, events)
     for (const row of rows) this.deps.live.publish({ type: 'turn.event', event: toStreamEventView(row) })

@@ -51,6 +51,8 @@ export const agentOps = {
       cost_usd: z.number().nonnegative().default(0),
     })
     .strict(),
+  /** Turn loop: notes.md was rewritten smaller by the notes compactor (the manager hears of it). */
+  notes_compacted: z.object({ bytes_before: z.number().int().nonnegative(), bytes_after: z.number().int().nonnegative() }).strict(),
   /** Turn loop: the session is being compacted (`/compact`), for the state badge. */
   compacting: z.object({ active: z.boolean() }).strict(),
   /** Turn loop: park until the operator sends a control command (cancel, compact, new session). */

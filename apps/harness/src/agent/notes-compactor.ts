@@ -1,0 +1,72 @@
+import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import type { ClaudeRun, RunClaudeInput } from './claude-process.ts'
+
+const COMPACTOR_PROMPT = fileURLToPath(new URL('../../prompts/notes-compactor.md', import.meta.url))
+
+export interface NotesCompaction {
+  bytesBefore: number
+  bytesAfter: number
+}
+
+export interface CompactNotesInput {
+  stateDir: string
+  /** Where the compactor's own claude session lives: never the agent's cwd, so the agent's next
+   * `--continue` picks up the agent's conversation, not this one. */
+  workDir: string
+  limitBytes: number
+  model: string
+  run: (input: Pick<RunClaudeInput, 'args' | 'prompt' | 'cwd'>) => Promise<ClaudeRun>
+}
+
+export const notesFile = (stateDir: string) => join(stateDir, 'notes.md')
+
+/** Whether `notes.md` has outgrown its limit. */
+export function notesOverLimit(stateDir: string, limitBytes: number): boolean {
+  try {
+    return statSync(notesFile(stateDir)).size > limitBytes
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A short-lived second `claude` session (no tools, no MCP) rewrites notes.md; the old copy stays
+ * as notes.md.bak. The new text is written only if it is non-empty and smaller — a bad answer
+ * leaves the notes untouched. Runs between turns, so the agent cannot be writing the file.
+ */
+export async function compactNotes(input: CompactNotesInput): Promise<NotesCompaction | { skipped: string }> {
+  const file = notesFile(input.stateDir)
+  const before = readFileSync(file, 'utf8')
+  const bytesBefore = Buffer.byteLength(before)
+  mkdirSync(input.workDir, { recursive: true })
+  const run = await input.run({
+    args: [
+      '--print',
+      '--verbose',
+      '--output-format',
+      'stream-json',
+      '--model',
+      input.model,
+      '--system-prompt-file',
+      COMPACTOR_PROMPT,
+      '--strict-mcp-config',
+      '--tools',
+      '',
+      '--no-session-persistence',
+    ],
+    prompt: `Compact these notes to well under ${input.limitBytes} bytes (now ${bytesBefore}). The file:\n\n${before}`,
+    cwd: input.workDir,
+  })
+  const text = run.result?.result?.trim() ?? ''
+  if (!run.ok || text === '') return { skipped: `the compactor failed: ${run.result?.result ?? run.stderrTail ?? 'no answer'}`.slice(0, 500) }
+  const after = text + '\n'
+  const bytesAfter = Buffer.byteLength(after)
+  if (bytesAfter >= bytesBefore) return { skipped: `the compacted notes are not smaller (${bytesAfter} ≥ ${bytesBefore} bytes)` }
+  copyFileSync(file, `${file}.bak`)
+  const tmp = `${file}.tmp`
+  writeFileSync(tmp, after)
+  renameSync(tmp, file)
+  return { bytesBefore, bytesAfter }
+}
