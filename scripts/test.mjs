@@ -7,13 +7,19 @@ const steps = [
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
   { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] },
-  { name: 'integration (real claude CLI + fake model)', cmd: ['npx', 'vitest', 'run', '--project', 'integration'], needs: ['git'] },
+  {
+    name: 'integration (real claude CLI + fake model)',
+    cmd: ['npx', 'vitest', 'run', '--project', 'integration'],
+    needs: ['git'],
+    // Without it (or without root) only the nspawn runtime's tests are skipped.
+    wants: ['systemd-nspawn'],
+  },
   { name: 'dashboard build', cmd: ['npm', 'run', '--silent', 'build', '-w', '@hive/web'] },
   { name: 'e2e (Playwright + Debian chromium)', cmd: ['npx', 'playwright', 'test'], needs: ['git', 'chromium'] },
 ]
 
 /** Debian package that provides each command a suite needs. */
-const PACKAGE_OF = { git: 'git', chromium: 'chromium' }
+const PACKAGE_OF = { git: 'git', chromium: 'chromium', 'systemd-nspawn': 'systemd-container' }
 
 function have(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
@@ -39,6 +45,10 @@ for (const step of steps) {
   if (step.needs && !ensure(step.needs)) {
     skipped.push(step.name)
     continue
+  }
+  if (step.wants && (process.getuid?.() !== 0 || !ensure(step.wants))) {
+    console.error(`✗ ${step.wants.join(', ')} unavailable (needs root and apt-get): their tests in "${step.name}" are skipped`)
+    skipped.push(`${step.wants.join(', ')} tests`)
   }
   console.log(`\n◆ ${step.name}`)
   const started = Date.now()

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { MCP_SERVER_NAME } from '@hive/mcp'
@@ -16,6 +16,8 @@ export interface AgentFiles {
  * prompt and an MCP config that re-invokes this install's `hive-agent mcp` on the same socket.
  */
 export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'manager', socketPath: string): AgentFiles {
+  // In a container the run dir is on its fresh tmpfs.
+  mkdirSync(runDir, { recursive: true, mode: 0o700 })
   const template = readFileSync(join(PROMPTS_DIR, `${role}.md`), 'utf8')
   const systemPromptFile = join(runDir, 'claude-system-prompt.md')
   writeFileSync(systemPromptFile, template.replaceAll('{name}', name))

@@ -16,7 +16,8 @@ program
   .action(async () => {
     const log = createLogger('hive-agent')
     const abort = new AbortController()
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => abort.abort())
+    // In nspawn, a stop arrives as SIGTERM then SIGHUP (its stub init sends both).
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => abort.abort())
     try {
       await runTurnLoop({
         socketPath: env.HIVE_SOCKET,

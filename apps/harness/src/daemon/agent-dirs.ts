@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
 import { defaultAgentConfig, type AgentConfig } from '../core/agent-config.ts'
@@ -10,11 +10,10 @@ import { AGENT_JSON, git, parseAgentConfig } from './config-repos.ts'
  * config repo the manager edits, the applied repo that runs, and the socket dir. Idempotent, so
  * a revived or re-started agent keeps what it had.
  */
-export function ensureAgentDirs(paths: HivePaths, name: string, description?: string, uid?: number): void {
+export function ensureAgentDirs(paths: HivePaths, name: string, description?: string): void {
+  // Isolating runtimes chown these to the agent's uid range when they start it.
   for (const dir of [paths.agentStateDir(name), paths.agentClaudeDir(name), paths.agentRunDir(name)]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    // Isolating runtimes map container root to `uid`: state must be owned by it, not host root.
-    if (uid !== undefined) chownSync(dir, uid, uid)
   }
   const notes = join(paths.agentStateDir(name), 'notes.md')
   if (!existsSync(notes)) writeFileSync(notes, `# ${name} — notes\n`)

@@ -5,6 +5,7 @@ import { BROADCAST, HiveError, HiveErrorCode, MANAGER_NAME, OPERATOR, type TurnC
 import { effectiveModel } from '../core/agent-config.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
 import type { ContainerExit, ContainerRuntime, ContainerState } from '../node/runtime/container-runtime.ts'
+import { allocateUidBase } from '../node/runtime/uid-range.ts'
 import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
 import { ensureAgentDirs, readAppliedConfig } from './agent-dirs.ts'
 import { createAgentSocketHandler } from './agent-socket-handler.ts'
@@ -70,7 +71,7 @@ export class Hive {
   async boot(): Promise<void> {
     const { agents, log } = this.deps
     if (!(await agents.get(MANAGER_NAME))) {
-      await agents.create({ name: MANAGER_NAME, role: 'manager', runtime: this.deps.runtime.kind })
+      await agents.create({ name: MANAGER_NAME, role: 'manager', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
       ensureAgentDirs(this.deps.paths, MANAGER_NAME, 'the hive manager')
       log.info('created the manager agent (first start)')
     }
@@ -79,7 +80,7 @@ export class Hive {
       if (requeued > 0) log.info({ agent: agent.name, requeued }, 'requeued un-acked messages from before the restart')
       ensureAgentDirs(this.deps.paths, agent.name)
       await this.openSocket(agent.name, agent.role)
-      if (agent.desired === 'running') await this.deps.runtime.start(this.launch(agent))
+      if (agent.desired === 'running') await this.deps.runtime.start(await this.launch(agent))
     }
     this.changed()
   }
@@ -94,9 +95,9 @@ export class Hive {
       )
     }
     ensureAgentDirs(this.deps.paths, name, description)
-    const agent = await this.deps.agents.create({ name, role: 'agent', runtime: this.deps.runtime.kind })
+    const agent = await this.deps.agents.create({ name, role: 'agent', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
     await this.openSocket(name, 'agent')
-    await this.deps.runtime.start(this.launch(agent))
+    await this.deps.runtime.start(await this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent spawned')
     if (announce && by !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'spawned', agent: name })
     this.changed()
@@ -120,7 +121,7 @@ export class Hive {
     await this.deps.agents.setDesired(agent.name, 'running')
     if (this.deps.runtime.status(name) !== 'running') {
       this.deps.broker.requeue(name)
-      await this.deps.runtime.start(this.launch(agent))
+      await this.deps.runtime.start(await this.launch(agent))
     }
     this.changed()
     return this.view(name)
@@ -133,7 +134,7 @@ export class Hive {
     await this.deps.runtime.stop(name)
     this.setActivity(name, 'idle')
     this.deps.broker.requeue(name)
-    await this.deps.runtime.start(this.launch(agent))
+    await this.deps.runtime.start(await this.launch(agent))
     this.changed()
     return this.view(name)
   }
@@ -214,7 +215,7 @@ export class Hive {
     ensureAgentDirs(this.deps.paths, name)
     await this.openSocket(name, agent.role)
     this.deps.broker.requeue(name)
-    await this.deps.runtime.start(this.launch(agent))
+    await this.deps.runtime.start(await this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent revived')
     this.changed()
     return this.view(name)
@@ -329,8 +330,24 @@ export class Hive {
     this.sockets.set(name, await JsonLinesServer.listen(this.deps.paths.agentSocket(name), 0o600, handler, socketLog))
   }
 
-  private launch(agent: { name: string; role: 'agent' | 'manager'; uidBase: number | null }) {
-    return { name: agent.name, role: agent.role, uidBase: agent.uidBase }
+  /** Isolating runtimes give every agent its own host uid range, recorded for good. */
+  private async newUidBase(): Promise<number | null> {
+    if (!this.deps.runtime.isolated) return null
+    return allocateUidBase((await this.deps.agents.list({ includeDestroyed: true })).map((a) => a.uidBase))
+  }
+
+  /** An agent created under the process runtime gets its range when an isolating one takes over. */
+  private async withUidRange<A extends { name: string; uidBase: number | null }>(agent: A): Promise<A> {
+    if (agent.uidBase !== null || !this.deps.runtime.isolated) return agent
+    const uidBase = await this.newUidBase()
+    if (uidBase === null) return agent
+    await this.deps.agents.setUidBase(agent.name, uidBase)
+    return { ...agent, uidBase }
+  }
+
+  private async launch(agent: { name: string; role: 'agent' | 'manager'; uidBase: number | null }) {
+    const { uidBase } = await this.withUidRange(agent)
+    return { name: agent.name, role: agent.role, uidBase }
   }
 
   private async liveAgent(name: string, what = 'agent') {

@@ -26,6 +26,7 @@ import { defaultClaudeBin } from '../agent/claude-command.ts'
 import { createLogger } from '../logger.ts'
 import { HivePaths } from '../node/hive-paths.ts'
 import type { ContainerRuntime } from '../node/runtime/container-runtime.ts'
+import { NspawnRuntime } from '../node/runtime/nspawn-runtime.ts'
 import { ProcessRuntime } from '../node/runtime/process-runtime.ts'
 import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
 import { HARNESS_VERSION } from '../version.ts'
@@ -43,6 +44,8 @@ import type { Logger } from 'pino'
 const HIVE_AGENT_BIN = fileURLToPath(new URL('../../bin/hive-agent.mjs', import.meta.url))
 /** The dashboard's static export (`npm run build -w @hive/web`). */
 const WEB_OUT = fileURLToPath(new URL('../../../web/out', import.meta.url))
+/** The install (the repo): containers see it read-only at /project. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 
 /** Status lines for the operator on stdout; structured logs go to stderr. */
 const say = (line: string) => process.stdout.write(line + '\n')
@@ -141,7 +144,11 @@ export async function serve(): Promise<void> {
   await questions.boot()
   janitor.start()
 
-  if (!runtime.isolated) say('◆ runtime: process — agents run UNISOLATED on this host (development only)')
+  say(
+    runtime.isolated
+      ? `◆ runtime: ${runtime.kind} — one user-namespaced container per agent (root inside is an unprivileged uid here)`
+      : '◆ runtime: process — agents run UNISOLATED on this host (development only)',
+  )
   if (!['127.0.0.1', 'localhost', '::1'].includes(env.HIVE_HOST)) {
     say(`◆ WARNING: listening on ${env.HIVE_HOST} without TLS; put a TLS proxy in front of it`)
   }
@@ -169,20 +176,18 @@ export async function serve(): Promise<void> {
 
 function pickRuntime(paths: HivePaths, log: Logger): ContainerRuntime {
   const wanted = env.HIVE_RUNTIME
-  if (wanted === 'nspawn' || wanted === 'nixos-container') {
-    throw new Error(`HIVE_RUNTIME=${wanted} is not available yet; use HIVE_RUNTIME=process`)
+  const baseEnv = {
+    // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LOG_LEVEL: env.LOG_LEVEL,
+    ...modelEnvPassthrough(),
   }
-  if (wanted === 'auto') log.warn('no isolating runtime available yet: using the UNISOLATED process runtime')
-  return new ProcessRuntime({
-    paths,
-    log,
-    agentCommand: [process.execPath, HIVE_AGENT_BIN],
-    claudeBin: env.HIVE_CLAUDE_BIN ?? defaultClaudeBin(),
-    baseEnv: {
-      // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      LOG_LEVEL: env.LOG_LEVEL,
-      ...modelEnvPassthrough(),
-    },
-  })
+  const claudeBin = env.HIVE_CLAUDE_BIN ?? defaultClaudeBin()
+  if (wanted === 'nixos-container') throw new Error('HIVE_RUNTIME=nixos-container is not available yet; use nspawn or process')
+  if (wanted === 'nspawn' || (wanted === 'auto' && NspawnRuntime.available())) {
+    if (!NspawnRuntime.available()) throw new Error('HIVE_RUNTIME=nspawn needs root and systemd-nspawn (apt-get install systemd-container)')
+    return new NspawnRuntime({ paths, log, projectRoot: PROJECT_ROOT, agentBin: HIVE_AGENT_BIN, claudeBin, baseEnv })
+  }
+  if (wanted === 'auto') log.warn('no isolating runtime here (needs root and systemd-nspawn): using the UNISOLATED process runtime')
+  return new ProcessRuntime({ paths, log, agentCommand: [process.execPath, HIVE_AGENT_BIN], claudeBin, baseEnv })
 }

@@ -36,6 +36,10 @@ export class AgentsRepository {
     return rows.map(toRecord)
   }
 
+  async setUidBase(name: string, uidBase: number): Promise<void> {
+    await this.prisma.agent.update({ where: { name }, data: { uidBase } })
+  }
+
   async setDesired(name: string, desired: DesiredState): Promise<void> {
     await this.prisma.agent.update({ where: { name }, data: { desired } })
   }

@@ -1,27 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { EventEmitter } from 'node:events'
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { childEnv } from '../child-env.ts'
 import type { HivePaths } from '../hive-paths.ts'
 import type { TerminalKind, TerminalSpec } from '../pty/pty-registry.ts'
-import type {
-  AgentLaunch,
-  ContainerRuntime,
-  ContainerRuntimeEvents,
-  ContainerState,
-} from './container-runtime.ts'
+import { ChildSupervisor, signalGroup } from './child-supervisor.ts'
+import type { AgentLaunch, ContainerRuntime, ContainerState } from './container-runtime.ts'
 
 const Shutdown = {
   /** ms between SIGTERM to an agent's process group and SIGKILL: a turn gets time to flush. */
   GRACE_MS: 5_000,
 } as const
-
-interface Running {
-  child: ChildProcess
-  stopping: boolean
-  exited: Promise<void>
-}
 
 export interface ProcessRuntimeOptions {
   paths: HivePaths
@@ -41,27 +29,27 @@ export interface ProcessRuntimeOptions {
 export class ProcessRuntime implements ContainerRuntime {
   readonly kind = 'process' as const
   readonly isolated = false
-  readonly events = new EventEmitter<ContainerRuntimeEvents>()
-  private readonly running = new Map<string, Running>()
-  private readonly failed = new Set<string>()
+  private readonly children: ChildSupervisor
 
-  constructor(private readonly opts: ProcessRuntimeOptions) {}
+  constructor(private readonly opts: ProcessRuntimeOptions) {
+    this.children = new ChildSupervisor(opts.paths, opts.log)
+  }
+
+  get events() {
+    return this.children.events
+  }
 
   start(agent: AgentLaunch): Promise<void> {
-    if (this.running.has(agent.name)) return Promise.resolve()
+    if (this.children.isRunning(agent.name)) return Promise.resolve()
     const { paths, log, agentCommand, baseEnv } = this.opts
     this.killStale(agent.name)
     const runDir = paths.agentRunDir(agent.name)
     const tmpDir = `${runDir}/tmp`
     mkdirSync(tmpDir, { recursive: true, mode: 0o700 })
-    mkdirSync(paths.logsDir, { recursive: true })
-    const logFd = openSync(paths.agentLog(agent.name), 'a')
-    const [command, ...args] = agentCommand
-    if (!command) throw new Error('agentCommand is empty')
-    const child = spawn(command, [...args, 'serve'], {
+    const child = this.children.start({
+      name: agent.name,
+      argv: [...agentCommand, 'serve'],
       cwd: paths.agentStateDir(agent.name),
-      detached: true, // own process group: stop() signals the whole tree (claude, its MCP server)
-      stdio: ['ignore', logFd, logFd],
       env: childEnv({
         PATH: baseEnv.PATH ?? '/usr/bin:/bin',
         ...baseEnv,
@@ -75,47 +63,24 @@ export class ProcessRuntime implements ContainerRuntime {
         HIVE_RUN_DIR: runDir,
       }),
     })
-    closeSync(logFd)
     if (child.pid !== undefined) writeFileSync(paths.agentPidFile(agent.name), String(child.pid))
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        const entry = this.running.get(agent.name)
-        const expected = entry?.stopping ?? false
-        this.running.delete(agent.name)
-        rmSync(paths.agentPidFile(agent.name), { force: true })
-        if (!expected) this.failed.add(agent.name)
-        log.info({ agent: agent.name, code, signal, expected }, 'agent process exited')
-        this.events.emit('exit', { name: agent.name, code, signal, expected })
-        resolve()
-      })
-    })
-    child.once('error', (err) => log.error({ err, agent: agent.name }, 'agent process failed to start'))
-    this.running.set(agent.name, { child, stopping: false, exited })
-    this.failed.delete(agent.name)
+    child.once('exit', () => rmSync(paths.agentPidFile(agent.name), { force: true }))
     log.info({ agent: agent.name, pid: child.pid }, 'agent process started (UNISOLATED)')
-    this.events.emit('started', agent.name)
     return Promise.resolve()
   }
 
   async stop(name: string): Promise<void> {
-    const entry = this.running.get(name)
-    if (!entry) {
-      this.failed.delete(name)
-      return
-    }
-    entry.stopping = true
-    const pid = entry.child.pid
-    if (pid !== undefined) signalGroup(pid, 'SIGTERM')
-    const timer = setTimeout(() => pid !== undefined && signalGroup(pid, 'SIGKILL'), Shutdown.GRACE_MS)
-    await entry.exited
-    clearTimeout(timer)
+    const pid = await this.children.stop(name, {
+      first: (p) => signalGroup(p, 'SIGTERM'),
+      then: (p) => signalGroup(p, 'SIGKILL'),
+      graceMs: Shutdown.GRACE_MS,
+    })
     // Children that ignored SIGTERM (a stuck MCP server) must not outlive the agent.
     if (pid !== undefined) signalGroup(pid, 'SIGKILL')
   }
 
   status(name: string): ContainerState {
-    if (this.running.has(name)) return 'running'
-    return this.failed.has(name) ? 'failed' : 'stopped'
+    return this.children.status(name)
   }
 
   shellArgv(name: string): string[] {
@@ -141,7 +106,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((name) => this.stop(name)))
+    await Promise.all(this.children.names().map((name) => this.stop(name)))
   }
 
   /**
@@ -166,14 +131,5 @@ export class ProcessRuntime implements ContainerRuntime {
       // /proc entry gone: the process already exited.
     }
     rmSync(pidFile, { force: true })
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch (e) {
-    // ESRCH: the group is already gone, which is what we wanted.
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e
   }
 }

@@ -1,0 +1,138 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { onTurnContaining } from '@hive/testkit'
+import { useHive } from './support/hive-fixture.ts'
+import { TerminalClient } from './support/terminal-client.ts'
+
+interface AgentRow {
+  name: string
+  runtime: string
+  isolated: boolean
+  state: string
+}
+
+/** Host uid of every live process whose command line contains `needle` (nspawn itself aside). */
+function hostUidsOf(needle: string): number[] {
+  const uids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (!cmdline.includes(needle) || cmdline.startsWith('systemd-nspawn')) continue
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]
+      if (uid !== undefined) uids.push(Number(uid))
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return uids
+}
+
+const nspawnHere = process.getuid?.() === 0 && (() => {
+  try {
+    return statSync('/usr/bin/systemd-nspawn').isFile()
+  } catch {
+    return false
+  }
+})()
+
+/**
+ * The nspawn runtime with the real CLI inside real containers: agents talk as before, but each
+ * runs in its own user namespace — root inside, an unprivileged uid range on the host.
+ */
+describe.runIf(nspawnHere)('nspawn runtime', () => {
+  const hive = useHive({
+    agents: ['worker'],
+    env: { HIVE_RUNTIME: 'nspawn' },
+    scripts: [
+      onTurnContaining('worker-replies', 'report from inside', [
+        { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'operator', body: 'hello from a container' } } },
+        { text: 'Reported.' },
+      ]),
+    ],
+  })
+  const { daemon } = hive
+
+  it('runs each agent in its own container, root inside and an unprivileged uid on the host', async () => {
+    const agents = await daemon.cliJson<AgentRow[]>('list', '--json')
+    expect(agents.map((a) => [a.name, a.runtime, a.isolated, a.state])).toEqual([
+      ['manager', 'nspawn', true, 'running'],
+      ['worker', 'nspawn', true, 'running'],
+    ])
+    // nspawn runs as host root; its payloads never do: each hive-agent runs as its agent's range base.
+    const agentUids = hostUidsOf('/project/apps/harness/bin/hive-agent.mjs')
+    expect(agentUids.length).toBeGreaterThanOrEqual(2)
+    expect(agentUids.every((u) => u >= 0x24000000)).toBe(true)
+    expect(new Set(agentUids).size).toBe(2)
+  })
+
+  it('delivers messages through the real claude CLI inside the container', async () => {
+    expect((await daemon.cli('send', 'worker', 'please report from inside')).code).toBe(0)
+    await expect
+      .poll(async () => (await daemon.cliJson<{ messages: { from: string; body: string }[] }>('inbox', '--json')).messages, { timeout: 120_000, interval: 500 })
+      .toContainEqual(expect.objectContaining({ from: 'worker', body: 'hello from a container' }))
+    // claude wrote its session as the container's root: on the host that is the agent's uid.
+    const claudeDir = join(daemon.home, 'agents', 'worker', 'claude')
+    const owners = new Set(readdirSync(claudeDir).map((f) => statSync(join(claudeDir, f)).uid))
+    expect([...owners].every((u) => u >= 0x24000000)).toBe(true)
+  })
+
+  it('opens a terminal inside the container as its root, which is not host root', async () => {
+    const res = await fetch(daemon.loginUrl, { redirect: 'manual' })
+    const headers = { Cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '', Origin: daemon.origin }
+    const t = await TerminalClient.open(`${daemon.origin.replace('http', 'ws')}/pty/worker?kind=shell`, headers)
+    try {
+      const at = t.offset
+      t.type(`echo "R$((6*7))R ID=$(id -u) MAP=$(awk '{print $2}' /proc/self/uid_map) PWD=$(pwd) HOME_SEEN=$(test -e ${daemon.home}/operator.token && echo yes || echo no) RUN=$(ls /run/hive) RM=$(rm -f /run/hive/mcp.sock 2>&1 >/dev/null | grep -c denied)"; touch /state/from-the-shell\r`)
+      const end = await t.waitFor('R42R', at)
+      await t.waitFor('\n', end)
+      const line = /ID=(\d+) MAP=(\d+) PWD=(\S+) HOME_SEEN=(\w+) RUN=(\S+) RM=(\d)/.exec(t.bytes.subarray(at).toString())
+      expect(line?.[1], t.bytes.subarray(at).toString()).toBe('0')
+      expect(Number(line?.[2])).toBeGreaterThanOrEqual(0x24000000)
+      expect(line?.[3]).toBe('/state')
+      expect(line?.[4]).toBe('no') // the host's hive home (and its secrets) is not in the container
+      expect(line?.[5]).toBe('mcp.sock') // only its own socket …
+      expect(line?.[6]).toBe('1') // … which it can use but not replace
+      await expect.poll(() => statSync(join(daemon.home, 'agents', 'worker', 'state', 'from-the-shell')).uid).toBe(Number(line?.[2]))
+    } finally {
+      t.close()
+    }
+  })
+
+  it('stops and starts containers, and a killed daemon takes its containers along', async () => {
+    const nspawnOf = (agent: string) => nspawnProcesses(agent) + hostUidsOf(`hive-${agent}`).length
+    expect((await daemon.cli('kill', 'worker')).code).toBe(0)
+    expect(nspawnProcesses('worker')).toBe(0)
+    expect((await daemon.cliJson<AgentRow[]>('list', '--json')).find((a) => a.name === 'worker')?.state).toBe('stopped')
+    expect((await daemon.cli('start', 'worker')).code).toBe(0)
+    await expect.poll(() => nspawnProcesses('worker')).toBe(1) // (for a moment its fork has the same name)
+
+    await daemon.crash()
+    // setpriv --pdeathsig: nspawn is told to stop when the daemon dies; nothing is orphaned.
+    await expect.poll(() => nspawnOf('worker') + nspawnOf('manager'), { timeout: 20_000, interval: 200 }).toBe(0)
+    await daemon.start()
+    expect((await daemon.cliJson<AgentRow[]>('list', '--json')).map((a) => a.state)).toEqual(['running', 'running'])
+    expect((await daemon.cli('send', 'worker', 'report from inside again')).code).toBe(0)
+    await expect
+      .poll(async () => (await daemon.cliJson<{ messages: { body: string }[] }>('inbox', '--json')).messages.length, { timeout: 120_000, interval: 500 })
+      .toBe(2)
+  })
+})
+
+/** systemd-nspawn processes of one agent's container (the supervisor, not its stub init). */
+function nspawnProcesses(agent: string): number {
+  let n = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
+      // The container's stub init carries the same command line under another name.
+      if (comm === 'systemd-nspawn' && cmdline.includes(`--machine=hive-${agent}\0`)) n++
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return n
+}
