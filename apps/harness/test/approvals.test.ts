@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -129,6 +129,12 @@ describe('approvals', () => {
       const e = await failure(manager.call(op, args))
       expect(e?.message, op).toContain(fragment)
     }
+    // A proposed repo is read through a sanitized copy: a symlink planted in it is refused.
+    const planted = join(daemon.home, 'agents', 'worker', 'config', '.git', 'objects', 'evil')
+    symlinkSync('/etc', planted)
+    expect((await failure(manager.call('request_apply_commit', { agent: 'worker', commit_ref: 'HEAD' })))?.message).toContain('contains a symlink (objects/evil)')
+    rmSync(planted)
+
     const first = (await manager.call('request_spawn', { name: 'helper' })) as { approval_id: number }
     expect((await failure(manager.call('request_spawn', { name: 'helper' })))?.message).toContain(`already pending (approval ${first.approval_id})`)
     manager.close()

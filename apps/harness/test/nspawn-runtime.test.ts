@@ -51,6 +51,18 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
     agents: ['worker'],
     env: { HIVE_RUNTIME: 'nspawn' },
     scripts: [
+      onTurnContaining('manager-configures', 'give worker git status', [
+        { toolUse: { name: 'Read', input: { file_path: '/agents/worker/config/agent.json' } } },
+        {
+          toolUse: {
+            name: 'Write',
+            input: { file_path: '/agents/worker/config/agent.json', content: '{\n  "bash": ["git status"],\n  "notesCompactBytes": 16384\n}\n' },
+          },
+        },
+        { toolUse: { name: 'Bash', input: { command: 'git -C /agents/worker/config commit -qam "worker: git status"', description: 'commit the change' } } },
+        { toolUse: { name: 'mcp__hyperhive__request_apply_commit', input: { agent: 'worker', commit_ref: 'HEAD', description: 'worker needs git status' } } },
+        { text: 'Requested; the operator decides.' },
+      ]),
       onTurnContaining('worker-replies', 'report from inside', [
         { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'operator', body: 'hello from a container' } } },
         { text: 'Reported.' },
@@ -122,6 +134,23 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
     await expect
       .poll(async () => (await daemon.cliJson<{ messages: { body: string }[] }>('inbox', '--json')).messages.length, { timeout: 120_000, interval: 500 })
       .toBe(2)
+  })
+
+  it("lets the manager edit and commit another agent's config in its container, for the operator to approve", async () => {
+    expect((await daemon.cli('send', 'manager', 'please give worker git status')).code).toBe(0)
+    let pending: { id: number; kind: string; agent: string; diff?: string }[] = []
+    await expect
+      .poll(async () => (pending = await daemon.cliJson<typeof pending>('pending', '--json')), { timeout: 120_000, interval: 500 })
+      .toHaveLength(1)
+    expect(pending[0]).toMatchObject({ kind: 'apply_commit', agent: 'worker' })
+    expect(pending[0]?.diff).toContain('+  "bash": ["git status"]')
+    const repo = join(daemon.home, 'agents', 'worker', 'config')
+    const author = spawnSync('git', ['-c', 'safe.directory=*', '-C', repo, 'log', '-1', '--format=%an'], { encoding: 'utf8' }).stdout.trim()
+    expect(author).toBe('manager')
+    expect(statSync(join(repo, 'agent.json')).uid).toBeGreaterThanOrEqual(0x24000000) // the manager's uid, not root
+
+    expect((await daemon.cli('approve', String(pending[0]?.id))).code).toBe(0)
+    expect(JSON.parse(readFileSync(join(daemon.home, 'applied', 'worker', 'agent.json'), 'utf8'))).toMatchObject({ bash: ['git status'] })
   })
 })
 

@@ -52,7 +52,8 @@ describe('two agents talk through the real claude CLI', () => {
     const manager = hive.fake.requests.find((r) => r.script === 'manager')?.summary
     const worker = hive.fake.requests.find((r) => r.script === 'worker')?.summary
     expect(manager && worker).toBeTruthy()
-    expect(sorted(manager?.tools ?? [])).toEqual(sorted([...BUILTINS, ...mcpToolNames('manager')]))
+    // The manager's Bash exists only for its default `git -C /agents/*` pattern (config commits).
+    expect(sorted(manager?.tools ?? [])).toEqual(sorted([...BUILTINS, 'Bash', ...mcpToolNames('manager')]))
     expect(sorted(worker?.tools ?? [])).toEqual(sorted([...BUILTINS, ...mcpToolNames('agent')]))
     expect(worker?.tools).not.toContain('Bash')
     expect(manager?.model).toMatch(/haiku/)

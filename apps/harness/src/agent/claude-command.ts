@@ -14,6 +14,8 @@ export interface ClaudeArgsInput {
   systemPromptFile: string
   mcpConfigFile: string
   grant: ToolGrant
+  /** Directories besides the cwd that file tools may touch (the manager's /agents). */
+  addDirs?: string[]
 }
 
 /**
@@ -34,6 +36,7 @@ export function buildClaudeArgs(input: ClaudeArgsInput): string[] {
     '--mcp-config',
     input.mcpConfigFile,
     '--strict-mcp-config',
+    ...(input.addDirs?.length ? ['--add-dir', ...input.addDirs] : []),
     '--tools',
     input.grant.builtins.join(','),
     '--allowedTools',

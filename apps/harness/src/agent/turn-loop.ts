@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -30,6 +31,8 @@ const Loop = {
   /** Pause while the agent cannot reach its model (no login / bad key): the operator must act. */
   NEEDS_LOGIN_BACKOFF_MS: 60_000,
 } as const
+
+const MANAGER_AGENTS_DIR = '/agents'
 
 const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key|authentication_error/i
 
@@ -256,7 +259,7 @@ class TurnLoop {
     const grant = resolveToolGrant(config.bash_patterns, mcpToolNames(this.role))
     return runClaude({
       bin: this.opts.claudeBin,
-      args: buildClaudeArgs({ model: config.model, continueSession, ...this.files, grant }),
+      args: buildClaudeArgs({ model: config.model, continueSession, ...this.files, grant, addDirs: this.extraDirs() }),
       prompt,
       cwd: this.opts.stateDir,
       env: this.opts.claudeEnv,
@@ -264,6 +267,11 @@ class TurnLoop {
       onLine: forwardLine(forwarder),
       onStderr: (line) => forwarder.push('stderr', line),
     })
+  }
+
+  /** In its container the manager edits other agents' config repos under /agents. */
+  private extraDirs(): string[] {
+    return this.role === 'manager' && existsSync(MANAGER_AGENTS_DIR) ? [MANAGER_AGENTS_DIR] : []
   }
 
   private forwarder(): EventForwarder {

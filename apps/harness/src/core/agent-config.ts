@@ -27,8 +27,15 @@ export const agentConfigSchema = z
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>
 
-export function defaultAgentConfig(description?: string): AgentConfig {
-  return { ...(description ? { description } : {}), bash: [], notesCompactBytes: DEFAULT_NOTES_COMPACT_BYTES }
+/** The manager edits other agents' config repos (mounted at /agents in its container) with git. */
+export const MANAGER_BASH_PATTERNS = ['git -C /agents/*']
+
+export function defaultAgentConfig(description?: string, role: 'agent' | 'manager' = 'agent'): AgentConfig {
+  return {
+    ...(description ? { description } : {}),
+    bash: role === 'manager' ? [...MANAGER_BASH_PATTERNS] : [],
+    notesCompactBytes: DEFAULT_NOTES_COMPACT_BYTES,
+  }
 }
 
 /** Operator override (dashboard/CLI) > agent.json `model` > haiku. */

@@ -10,14 +10,14 @@ import { AGENT_JSON, git, parseAgentConfig } from './config-repos.ts'
  * config repo the manager edits, the applied repo that runs, and the socket dir. Idempotent, so
  * a revived or re-started agent keeps what it had.
  */
-export function ensureAgentDirs(paths: HivePaths, name: string, description?: string): void {
+export function ensureAgentDirs(paths: HivePaths, name: string, description?: string, role: 'agent' | 'manager' = 'agent'): void {
   // Isolating runtimes chown these to the agent's uid range when they start it.
   for (const dir of [paths.agentStateDir(name), paths.agentClaudeDir(name), paths.agentRunDir(name)]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
   }
   const notes = join(paths.agentStateDir(name), 'notes.md')
   if (!existsSync(notes)) writeFileSync(notes, `# ${name} — notes\n`)
-  const config = defaultAgentConfig(description)
+  const config = defaultAgentConfig(description, role)
   seedRepo(paths.agentConfigRepo(name), config, 'initial config')
   seedRepo(paths.appliedRepo(name), config, 'initial applied config')
 }

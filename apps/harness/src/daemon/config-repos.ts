@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
 import { agentConfigSchema, type AgentConfig } from '../core/agent-config.ts'
 import { childEnv } from '../node/child-env.ts'
@@ -18,7 +21,7 @@ const GIT_ENV = {
   PATH: '/usr/bin:/bin:/usr/local/bin',
 }
 
-/** Runs git in `cwd`; its stdout, or throws with git's own message. */
+/** Runs git in `cwd` (never in a repo an agent controls: see snapshotRepo); its stdout, or throws with git's own message. */
 export function git(cwd: string, args: string[]): string {
   try {
     return execFileSync('git', args, { cwd, env: childEnv(GIT_ENV), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
@@ -26,6 +29,41 @@ export function git(cwd: string, args: string[]): string {
     const stderr = (e as { stderr?: string }).stderr?.trim()
     throw new Error(stderr || (e as Error).message)
   }
+}
+
+/**
+ * A root-owned bare copy of a repo's refs and objects, without its config, hooks or alternates,
+ * and refusing symlinks. Under nspawn the proposed repo belongs to the manager's uid: running git
+ * in it as root would let its `.git/config` run commands as host root (the reason git has
+ * `safe.directory`). The caller removes the copy's parent directory.
+ */
+function snapshotRepo(workTree: string, what: string): string {
+  const src = join(workTree, '.git')
+  if (!lstatSync(src, { throwIfNoEntry: false })?.isDirectory()) throw new HiveError(HiveErrorCode.BadRequest, `${what} has no .git directory`)
+  const repo = join(mkdtempSync(join(tmpdir(), 'hive-proposal-')), 'repo.git')
+  git(dirname(repo), ['init', '--quiet', '--bare', repo])
+  for (const part of ['HEAD', 'packed-refs', 'refs', 'objects']) {
+    if (lstatSync(join(src, part), { throwIfNoEntry: false })) cpSync(join(src, part), join(repo, part), { recursive: true, force: true, verbatimSymlinks: true })
+  }
+  for (const alternates of ['alternates', 'http-alternates']) rmSync(join(repo, 'objects', 'info', alternates), { force: true })
+  const link = findSymlink(repo)
+  if (link) {
+    rmSync(dirname(repo), { recursive: true, force: true })
+    throw new HiveError(HiveErrorCode.BadRequest, `${what} contains a symlink (${relative(repo, link)}); refusing to read it`)
+  }
+  return repo
+}
+
+function findSymlink(dir: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isSymbolicLink()) return path
+    if (entry.isDirectory()) {
+      const found = findSymlink(path)
+      if (found) return found
+    }
+  }
+  return undefined
 }
 
 /** agent.json content, validated; the error names the file and the field. */
@@ -62,22 +100,26 @@ export class ConfigRepos {
    */
   importProposal(ref: string): string {
     if (!COMMIT_REF.test(ref)) throw new HiveError(HiveErrorCode.BadRequest, `commit_ref: "${ref}" is not a commit sha or ref`)
-    const proposed = this.paths.agentConfigRepo(this.agent)
-    let sha: string
+    const snapshot = snapshotRepo(this.paths.agentConfigRepo(this.agent), `${this.agent}'s config repo`)
     try {
-      sha = git(proposed, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).trim()
-    } catch {
-      throw new HiveError(HiveErrorCode.BadRequest, `commit_ref: "${ref}" is not a commit in ${this.agent}'s config repo`)
+      let sha: string
+      try {
+        sha = git(snapshot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).trim()
+      } catch {
+        throw new HiveError(HiveErrorCode.BadRequest, `commit_ref: "${ref}" is not a commit in ${this.agent}'s config repo`)
+      }
+      this.configAt(snapshot, sha)
+      const applied = this.paths.appliedRepo(this.agent)
+      git(applied, ['fetch', '--quiet', '--no-tags', snapshot, '+refs/heads/*:refs/proposed/*'])
+      try {
+        git(applied, ['cat-file', '-e', `${sha}^{commit}`])
+      } catch {
+        throw new HiveError(HiveErrorCode.BadRequest, `commit_ref: ${sha.slice(0, 12)} is not on a branch of ${this.agent}'s config repo`)
+      }
+      return sha
+    } finally {
+      rmSync(dirname(snapshot), { recursive: true, force: true })
     }
-    this.configAt(proposed, sha)
-    const applied = this.paths.appliedRepo(this.agent)
-    git(applied, ['fetch', '--quiet', '--no-tags', proposed, '+refs/heads/*:refs/proposed/*'])
-    try {
-      git(applied, ['cat-file', '-e', `${sha}^{commit}`])
-    } catch {
-      throw new HiveError(HiveErrorCode.BadRequest, `commit_ref: ${sha.slice(0, 12)} is not on a branch of ${this.agent}'s config repo`)
-    }
-    return sha
   }
 
   /** Pins an imported proposal under its approval id. */

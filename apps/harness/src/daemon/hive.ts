@@ -4,7 +4,7 @@ import type { AgentsRepository, EventsRepository, NewEvent, NewTurn, SettingsRep
 import { BROADCAST, HiveError, HiveErrorCode, MANAGER_NAME, OPERATOR, type TurnConfig } from '@hive/mcp'
 import { effectiveModel } from '../core/agent-config.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
-import type { ContainerExit, ContainerRuntime, ContainerState } from '../node/runtime/container-runtime.ts'
+import type { AgentLaunch, ContainerExit, ContainerRuntime, ContainerState } from '../node/runtime/container-runtime.ts'
 import { allocateUidBase } from '../node/runtime/uid-range.ts'
 import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
 import { ensureAgentDirs, readAppliedConfig } from './agent-dirs.ts'
@@ -72,7 +72,7 @@ export class Hive {
     const { agents, log } = this.deps
     if (!(await agents.get(MANAGER_NAME))) {
       await agents.create({ name: MANAGER_NAME, role: 'manager', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
-      ensureAgentDirs(this.deps.paths, MANAGER_NAME, 'the hive manager')
+      ensureAgentDirs(this.deps.paths, MANAGER_NAME, 'the hive manager', 'manager')
       log.info('created the manager agent (first start)')
     }
     for (const agent of await agents.list({ includeDestroyed: false })) {
@@ -345,9 +345,10 @@ export class Hive {
     return { ...agent, uidBase }
   }
 
-  private async launch(agent: { name: string; role: 'agent' | 'manager'; uidBase: number | null }) {
+  private async launch(agent: { name: string; role: 'agent' | 'manager'; uidBase: number | null }): Promise<AgentLaunch> {
     const { uidBase } = await this.withUidRange(agent)
-    return { name: agent.name, role: agent.role, uidBase }
+    const manager = agent.role === 'manager' ? { uidBase } : await this.deps.agents.get(MANAGER_NAME)
+    return { name: agent.name, role: agent.role, uidBase, configOwnerUid: manager?.uidBase ?? null }
   }
 
   private async liveAgent(name: string, what = 'agent') {

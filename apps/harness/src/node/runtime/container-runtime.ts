@@ -9,6 +9,8 @@ export interface AgentLaunch {
   role: 'agent' | 'manager'
   /** First host uid of the agent's user-namespace range (isolating runtimes). */
   uidBase: number | null
+  /** The manager's uid base: it owns every agent's proposed config repo (isolating runtimes). */
+  configOwnerUid: number | null
 }
 
 export interface ContainerExit {

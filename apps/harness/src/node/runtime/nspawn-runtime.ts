@@ -26,6 +26,8 @@ const Inside = {
   /** Writable scratch of the turn loop (prompt file, MCP config): the container's own tmpfs. */
   RUN_DIR: '/run/agent',
   NODE_PREFIX: '/opt/node',
+  /** The manager's view of every agent's proposed config repo: /agents/<name>/config. */
+  AGENTS: '/agents',
   PATH: '/usr/local/bin:/usr/bin:/bin',
 } as const
 
@@ -86,11 +88,11 @@ export class NspawnRuntime implements ContainerRuntime {
     if (this.children.isRunning(agent.name)) return
     if (agent.uidBase === null) throw new Error(`agent ${agent.name} has no uid range`)
     await this.stopOrphan(agent.name)
-    this.prepareHost(agent.name, agent.uidBase)
+    this.prepareHost(agent)
     const { log, baseEnv } = this.opts
     const child = this.children.start({
       name: agent.name,
-      argv: this.nspawnArgv(agent.name, agent.uidBase),
+      argv: this.nspawnArgv(agent, agent.uidBase),
       cwd: '/',
       // nspawn passes only what `--setenv` names into the container.
       env: childEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...baseEnv }),
@@ -165,9 +167,23 @@ export class NspawnRuntime implements ContainerRuntime {
   /**
    * State and credentials belong to the container's root (host uid `base`); the socket dir and
    * socket to host root with group `base`, so the agent can connect but not replace the socket.
+   * Every proposed config repo belongs to the manager, which sees them at /agents/<name>/config
+   * (the agent dirs above them are traverse-only, their state and credentials stay private).
    */
-  private prepareHost(name: string, base: number): void {
+  private prepareHost(agent: AgentLaunch): void {
     const { paths } = this.opts
+    const { name } = agent
+    const base = agent.uidBase ?? 0
+    const agentsRoot = dirname(paths.agentDir(name))
+    chmodSync(agentsRoot, 0o755)
+    const configOwner = agent.role === 'manager' ? base : agent.configOwnerUid
+    const owned = agent.role === 'manager' ? readdirSync(agentsRoot) : [name]
+    for (const each of owned) {
+      chmodSync(paths.agentDir(each), 0o711)
+      if (configOwner !== null && existsSync(paths.agentConfigRepo(each))) {
+        execFileSync('chown', ['-R', `${configOwner}:${configOwner}`, paths.agentConfigRepo(each)])
+      }
+    }
     for (const dir of [paths.agentStateDir(name), paths.agentClaudeDir(name)]) {
       execFileSync('chown', ['-R', `${base}:${base}`, dir])
     }
@@ -194,8 +210,9 @@ export class NspawnRuntime implements ContainerRuntime {
     for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content, { mode: 0o644 })
   }
 
-  private nspawnArgv(name: string, base: number): string[] {
+  private nspawnArgv(agent: AgentLaunch, base: number): string[] {
     const { paths, baseEnv } = this.opts
+    const { name } = agent
     const etc = join(paths.home, 'etc')
     // CA bundle; Debian's /usr/bin/awk, editor… are symlinks through /etc/alternatives.
     const hostEtc = ['/etc/ssl/certs', '/etc/alternatives'].filter((d) => existsSync(d)).map((d) => `--bind-ro=${d}`)
@@ -228,6 +245,7 @@ export class NspawnRuntime implements ContainerRuntime {
       `--bind=${paths.agentStateDir(name)}:${Inside.STATE}`,
       `--bind=${paths.agentClaudeDir(name)}:${Inside.CLAUDE}`,
       `--bind=${paths.agentRunDir(name)}:${Inside.SOCKET_DIR}`,
+      ...(agent.role === 'manager' ? [`--bind=${dirname(paths.agentDir(name))}:${Inside.AGENTS}`] : []),
       '--tmpfs=/var/tmp:mode=1777',
       `--chdir=${Inside.STATE}`,
       `--setenv=PATH=${this.node.bind ? `${Inside.NODE_PREFIX}/bin:` : ''}${Inside.PATH}`,
@@ -238,6 +256,7 @@ export class NspawnRuntime implements ContainerRuntime {
       `--setenv=HIVE_STATE_DIR=${Inside.STATE}`,
       `--setenv=HIVE_RUN_DIR=${Inside.RUN_DIR}`,
       `--setenv=HIVE_CLAUDE_BIN=${this.inProject(this.opts.claudeBin)}`,
+      ...['AUTHOR', 'COMMITTER'].flatMap((who) => [`--setenv=GIT_${who}_NAME=${name}`, `--setenv=GIT_${who}_EMAIL=${name}@hive`]),
       ...(existsSync('/etc/ssl/certs/ca-certificates.crt') ? ['--setenv=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'] : []),
       ...passthrough,
       this.node.inside,
