@@ -18,18 +18,18 @@ export interface ClaudeArgsInput {
   addDirs?: string[]
 }
 
+/** One non-interactive run whose every event streams out as JSON lines. */
+export function printModeArgs(model: string): string[] {
+  return ['--print', '--verbose', '--output-format', 'stream-json', '--model', model]
+}
+
 /**
  * argv for one turn. The prompt goes on stdin: `--allowedTools` is variadic and would swallow a
  * trailing prompt argument.
  */
 export function buildClaudeArgs(input: ClaudeArgsInput): string[] {
   return [
-    '--print',
-    '--verbose',
-    '--output-format',
-    'stream-json',
-    '--model',
-    input.model,
+    ...printModeArgs(input.model),
     ...(input.continueSession ? ['--continue'] : []),
     '--system-prompt-file',
     input.systemPromptFile,

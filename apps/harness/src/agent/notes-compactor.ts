@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
+import { printModeArgs } from './claude-command.ts'
 import type { ClaudeRun, RunClaudeInput } from './claude-process.ts'
 
 const COMPACTOR_PROMPT = fileURLToPath(new URL('../../prompts/notes-compactor.md', import.meta.url))
@@ -43,12 +44,7 @@ export async function compactNotes(input: CompactNotesInput): Promise<NotesCompa
   mkdirSync(input.workDir, { recursive: true })
   const run = await input.run({
     args: [
-      '--print',
-      '--verbose',
-      '--output-format',
-      'stream-json',
-      '--model',
-      input.model,
+      ...printModeArgs(input.model),
       '--system-prompt-file',
       COMPACTOR_PROMPT,
       '--strict-mcp-config',
