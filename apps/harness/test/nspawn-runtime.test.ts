@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { useHive } from './support/hive-fixture.ts'
@@ -11,6 +12,21 @@ interface AgentRow {
   runtime: string
   isolated: boolean
   state: string
+}
+
+/** Host pids of live processes whose command line contains `needle` (nspawn itself aside). */
+function hostPidsOf(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        const cmdline = readFileSync(`/proc/${e}/cmdline`, 'utf8').replaceAll('\0', ' ')
+        return cmdline.includes(needle) && !cmdline.startsWith('systemd-nspawn')
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 }
 
 /** Host uid of every live process whose command line contains `needle` (nspawn itself aside). */
@@ -115,6 +131,18 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
     } finally {
       t.close()
     }
+  })
+
+  it('reports a container that dies on its own to the manager as container_crash', async () => {
+    const [pid] = hostPidsOf('hive-agent.mjs serve').filter((p) => readFileSync(`/proc/${p}/environ`, 'utf8').includes('GIT_AUTHOR_NAME=worker\0'))
+    expect(pid).toBeDefined()
+    process.kill(pid ?? 0, 'SIGKILL')
+    await expect.poll(async () => (await daemon.cliJson<AgentRow[]>('list', '--json')).find((a) => a.name === 'worker')?.state, { timeout: 20_000 }).toBe('failed')
+    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+    const events = db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%container_crash%'`).all() as { body: string }[]
+    db.close()
+    expect(events.map((e) => JSON.parse(e.body) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: 'container_crash', agent: 'worker' }))
+    expect((await daemon.cli('start', 'worker')).code).toBe(0)
   })
 
   it('stops and starts containers, and a killed daemon takes its containers along', async () => {
