@@ -150,6 +150,11 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
     expect((await daemon.cli('kill', 'worker')).code).toBe(0)
     expect(nspawnProcesses('worker')).toBe(0)
     expect((await daemon.cliJson<AgentRow[]>('list', '--json')).find((a) => a.name === 'worker')?.state).toBe('stopped')
+    // No container, no shell in it: a clear refusal, not a host shell.
+    const res = await fetch(daemon.loginUrl, { redirect: 'manual' })
+    const headers = { Cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '', Origin: daemon.origin }
+    const t = await TerminalClient.open(`${daemon.origin.replace('http', 'ws')}/pty/worker?kind=shell`, headers)
+    await expect(t.waitFor('never', 0, 10_000)).rejects.toThrow('agent worker is not running')
     expect((await daemon.cli('start', 'worker')).code).toBe(0)
     await expect.poll(() => nspawnProcesses('worker')).toBe(1) // (for a moment its fork has the same name)
 

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
+import { HiveError, HiveErrorCode } from '@hive/mcp'
 import { childEnv } from '../child-env.ts'
 import type { HivePaths } from '../hive-paths.ts'
 import type { TerminalKind, TerminalSpec } from '../pty/pty-registry.ts'
@@ -147,7 +148,7 @@ export class NspawnRuntime implements ContainerRuntime {
   /** The container's PID 1 (nspawn's stub init): the process nsenter joins. */
   private stubInit(name: string): number {
     const pid = this.children.pid(name)
-    if (pid === undefined) throw new Error(`agent ${name} is not running`)
+    if (pid === undefined) throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running: start it to open a terminal`)
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
     const init = children.find((c) => {
       try {
@@ -156,7 +157,7 @@ export class NspawnRuntime implements ContainerRuntime {
         return false
       }
     })
-    if (init === undefined) throw new Error(`agent ${name}'s container is not up yet`)
+    if (init === undefined) throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name}'s container is not up yet; try again`)
     return init
   }
 
