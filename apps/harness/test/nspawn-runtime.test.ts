@@ -185,6 +185,18 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
     expect((await daemon.cli('approve', String(pending[0]?.id))).code).toBe(0)
     expect(JSON.parse(readFileSync(join(daemon.home, 'applied', 'worker', 'agent.json'), 'utf8'))).toMatchObject({ bash: ['git status'] })
   })
+
+  it('gives agents spawned at the same moment distinct uid ranges, and one name only once', async () => {
+    const results = await Promise.all([daemon.cli('spawn', 'alpha'), daemon.cli('spawn', 'beta'), daemon.cli('spawn', 'alpha')])
+    expect(results.map((r) => r.code).sort()).toEqual([0, 0, 1])
+    expect(results.find((r) => r.code === 1)?.stderr).toContain('agent alpha already exists')
+    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+    const bases = (db.prepare('SELECT "uidBase" FROM "Agent"').all() as { uidBase: number }[]).map((r) => r.uidBase)
+    db.close()
+    expect(bases).toHaveLength(4)
+    expect(new Set(bases).size).toBe(4)
+    expect(bases.every((b) => b >= 0x24000000 && b % 0x10000 === 0)).toBe(true)
+  })
 })
 
 /** systemd-nspawn processes of one agent's container (the supervisor, not its stub init). */

@@ -20,7 +20,7 @@ import { buildClaudeArgs } from './claude-command.ts'
 import { runClaude, type ClaudeRun, type RunClaudeInput } from './claude-process.ts'
 import { EventForwarder, streamEventKind } from './event-forwarder.ts'
 import { compactNotes, notesOverLimit } from './notes-compactor.ts'
-import { SerialLock } from './serial-lock.ts'
+import { SerialLock } from '../core/serial-lock.ts'
 
 const Loop = {
   /** Socket connect attempts at boot (the daemon may still be binding it). */

@@ -5,6 +5,7 @@ import { BROADCAST, HiveError, HiveErrorCode, MANAGER_NAME, OPERATOR, type TurnC
 import { effectiveModel } from '../core/agent-config.ts'
 import type { HivePaths } from '../node/hive-paths.ts'
 import type { AgentLaunch, ContainerExit, ContainerRuntime, ContainerState } from '../node/runtime/container-runtime.ts'
+import { SerialLock } from '../core/serial-lock.ts'
 import { allocateUidBase } from '../node/runtime/uid-range.ts'
 import { JsonLinesServer } from '../node/sockets/json-lines-server.ts'
 import { ensureAgentDirs, readAppliedConfig } from './agent-dirs.ts'
@@ -58,6 +59,7 @@ export class Hive {
   private readonly sockets = new Map<string, JsonLinesServer>()
   private readonly activity = new Map<string, { activity: Activity; since: number }>()
   private readonly beforeCompacting = new Map<string, Activity>()
+  private readonly allocation = new SerialLock()
 
   constructor(private readonly deps: HiveDeps) {
     deps.runtime.events.on('exit', (exit) => this.onContainerExit(exit))
@@ -87,15 +89,18 @@ export class Hive {
 
   /** `announce: false` when the requester hears about it another way (an approval_resolved event). */
   async spawn(name: string, description: string | undefined, by: string, announce = true): Promise<AgentView> {
-    const existing = await this.deps.agents.get(name)
-    if (existing) {
-      throw new HiveError(
-        HiveErrorCode.Conflict,
-        existing.destroyedAt ? `agent ${name} exists as a tombstone (destroyed); revive or purge it first` : `agent ${name} already exists`,
-      )
-    }
-    ensureAgentDirs(this.deps.paths, name, description)
-    const agent = await this.deps.agents.create({ name, role: 'agent', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
+    // One at a time: two spawns must not both pass the name check or get the same uid range.
+    const agent = await this.allocation.run(async () => {
+      const existing = await this.deps.agents.get(name)
+      if (existing) {
+        throw new HiveError(
+          HiveErrorCode.Conflict,
+          existing.destroyedAt ? `agent ${name} exists as a tombstone (destroyed); revive or purge it first` : `agent ${name} already exists`,
+        )
+      }
+      ensureAgentDirs(this.deps.paths, name, description)
+      return this.deps.agents.create({ name, role: 'agent', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
+    })
     await this.openSocket(name, 'agent')
     await this.deps.runtime.start(await this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent spawned')
@@ -339,10 +344,12 @@ export class Hive {
   /** An agent created under the process runtime gets its range when an isolating one takes over. */
   private async withUidRange<A extends { name: string; uidBase: number | null }>(agent: A): Promise<A> {
     if (agent.uidBase !== null || !this.deps.runtime.isolated) return agent
-    const uidBase = await this.newUidBase()
-    if (uidBase === null) return agent
-    await this.deps.agents.setUidBase(agent.name, uidBase)
-    return { ...agent, uidBase }
+    return this.allocation.run(async () => {
+      const recorded = (await this.deps.agents.get(agent.name))?.uidBase ?? (await this.newUidBase())
+      if (recorded === null) return agent
+      await this.deps.agents.setUidBase(agent.name, recorded)
+      return { ...agent, uidBase: recorded }
+    })
   }
 
   private async launch(agent: { name: string; role: 'agent' | 'manager'; uidBase: number | null }): Promise<AgentLaunch> {

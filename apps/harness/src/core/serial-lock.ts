@@ -1,4 +1,4 @@
-/** Runs tasks one at a time in call order: a turn and an operator-requested compaction never overlap. */
+/** Runs tasks one at a time in call order (a turn and a compaction; two spawns racing for a uid range). */
 export class SerialLock {
   private tail: Promise<unknown> = Promise.resolve()
 
