@@ -21,7 +21,7 @@ export interface CompactNotesInput {
   run: (input: Pick<RunClaudeInput, 'args' | 'prompt' | 'cwd'>) => Promise<ClaudeRun>
 }
 
-export const notesFile = (stateDir: string) => join(stateDir, 'notes.md')
+const notesFile = (stateDir: string) => join(stateDir, 'notes.md')
 
 /** Whether `notes.md` has outgrown its limit. */
 export function notesOverLimit(stateDir: string, limitBytes: number): boolean {

@@ -28,7 +28,7 @@ export const agentConfigSchema = z
 export type AgentConfig = z.infer<typeof agentConfigSchema>
 
 /** The manager edits other agents' config repos (mounted at /agents in its container) with git. */
-export const MANAGER_BASH_PATTERNS = ['git -C /agents/*']
+const MANAGER_BASH_PATTERNS = ['git -C /agents/*']
 
 export function defaultAgentConfig(description?: string, role: 'agent' | 'manager' = 'agent'): AgentConfig {
   return {

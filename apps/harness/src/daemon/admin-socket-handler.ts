@@ -7,6 +7,14 @@ import type { Hive } from './hive.ts'
 
 const DEFAULT_INBOX = 50
 const DEFAULT_LOG_LINES = 200
+/** `--all` listings: how many decided questions / approvals follow the pending ones. */
+const DECIDED_LIMIT = 200
+
+/** Pending items, then (with `all`) the most recently decided ones. */
+async function pendingThenDecided<T>(desk: { pending(): Promise<T[]>; history(limit: number): Promise<T[]> }, all: boolean): Promise<T[]> {
+  const pending = await desk.pending()
+  return all ? [...pending, ...(await desk.history(DECIDED_LIMIT))] : pending
+}
 
 export interface AdminContext {
   hive: Hive
@@ -80,22 +88,16 @@ export function createAdminSocketHandler(ctx: AdminContext): RequestHandler {
         const { name, description } = parseArgs(adminOps.request_spawn, op, args)
         return hive.approvals.requestSpawn(name, description, OPERATOR)
       }
-      case 'pending': {
-        const { all = false } = parseArgs(adminOps.pending, op, args)
-        const pending = await hive.approvals.pending()
-        return all ? [...pending, ...(await hive.approvals.history(200))] : pending
-      }
+      case 'pending':
+        return pendingThenDecided(hive.approvals, parseArgs(adminOps.pending, op, args).all ?? false)
       case 'approve':
         return hive.approvals.approve(parseArgs(adminOps.approve, op, args).id, OPERATOR)
       case 'deny': {
         const { id, note } = parseArgs(adminOps.deny, op, args)
         return hive.approvals.deny(id, note, OPERATOR)
       }
-      case 'questions': {
-        const { all = false } = parseArgs(adminOps.questions, op, args)
-        const pending = await hive.questions.pending()
-        return all ? [...pending, ...(await hive.questions.history(200))] : pending
-      }
+      case 'questions':
+        return pendingThenDecided(hive.questions, parseArgs(adminOps.questions, op, args).all ?? false)
       case 'answer': {
         const { id, text, options } = parseArgs(adminOps.answer, op, args)
         return hive.questions.answer(id, { ...(text === undefined ? {} : { text }), ...(options ? { options } : {}) })

@@ -78,8 +78,6 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       case 'approvals.changed':
         q(trpc.approvals.pending.queryKey())
         q(trpc.approvals.history.queryKey())
-        // An approved spawn adds an agent.
-        q(trpc.agents.list.queryKey())
         break
       case 'approval.requested':
         break

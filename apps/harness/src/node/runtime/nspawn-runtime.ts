@@ -70,6 +70,7 @@ export class NspawnRuntime implements ContainerRuntime {
       if ((st.mode & need) !== need) throw new Error(`${path} must be readable by others for containers to use it (chmod o+${st.isDirectory() ? 'rx' : 'r'})`)
     }
     this.children = new ChildSupervisor(opts.paths, opts.log)
+    this.writeEtc()
     // /usr is in every container; a node installed elsewhere is bound in with its prefix.
     this.node = process.execPath.startsWith('/usr/')
       ? { inside: process.execPath }
@@ -89,7 +90,7 @@ export class NspawnRuntime implements ContainerRuntime {
     if (this.children.isRunning(agent.name)) return
     if (agent.uidBase === null) throw new Error(`agent ${agent.name} has no uid range`)
     await this.stopOrphan(agent.name)
-    this.prepareHost(agent)
+    this.prepareHost(agent, agent.uidBase)
     const { log, baseEnv } = this.opts
     const child = this.children.start({
       name: agent.name,
@@ -171,10 +172,9 @@ export class NspawnRuntime implements ContainerRuntime {
    * Every proposed config repo belongs to the manager, which sees them at /agents/<name>/config
    * (the agent dirs above them are traverse-only, their state and credentials stay private).
    */
-  private prepareHost(agent: AgentLaunch): void {
+  private prepareHost(agent: AgentLaunch, base: number): void {
     const { paths } = this.opts
     const { name } = agent
-    const base = agent.uidBase ?? 0
     const agentsRoot = dirname(paths.agentDir(name))
     chmodSync(agentsRoot, 0o755)
     const configOwner = agent.role === 'manager' ? base : agent.configOwnerUid
@@ -195,10 +195,9 @@ export class NspawnRuntime implements ContainerRuntime {
       chownSync(paths.agentSocket(name), 0, base)
       chmodSync(paths.agentSocket(name), 0o660)
     }
-    this.writeEtc()
   }
 
-  /** /etc inside is an empty tmpfs: names for uid 0, localhost, and how to resolve them. */
+  /** /etc inside is an empty tmpfs: names for uid 0, localhost, and how to resolve them (shared by all containers). */
   private writeEtc(): void {
     const dir = join(this.opts.paths.home, 'etc')
     mkdirSync(dir, { recursive: true, mode: 0o755 })
@@ -290,4 +289,4 @@ export class NspawnRuntime implements ContainerRuntime {
   }
 }
 
-export const machineName = (agent: string) => `hive-${agent}`
+const machineName = (agent: string) => `hive-${agent}`

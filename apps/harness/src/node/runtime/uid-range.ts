@@ -17,7 +17,3 @@ export function allocateUidBase(taken: Iterable<number | null>): number {
   }
   throw new Error('no free uid range left for another agent')
 }
-
-export function isHiveUidBase(uid: number): boolean {
-  return uid >= UidRange.FIRST_BASE && uid <= UidRange.LAST_BASE && uid % UidRange.SIZE === 0
-}
