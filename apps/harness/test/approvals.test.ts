@@ -121,6 +121,8 @@ describe('approvals', () => {
     for (const [op, args, fragment] of [
       ['request_spawn', { name: 'worker' }, 'agent worker already exists'],
       ['request_spawn', { name: 'Bad Name' }, 'args.name'],
+      ['request_spawn', { name: 'scribe', description: 'x'.repeat(4097) }, 'args.description'],
+      ['request_apply_commit', { agent: 'worker', commit_ref: 'a'.repeat(257) }, 'args.commit_ref'],
       ['request_apply_commit', { agent: 'ghost', commit_ref: 'HEAD' }, 'no agent named ghost'],
       ['request_apply_commit', { agent: 'worker', commit_ref: 'deadbeef' }, 'not a commit in worker'],
       ['request_apply_commit', { agent: 'worker', commit_ref: '--upload-pack=touch /tmp/x' }, 'not a commit sha or ref'],
