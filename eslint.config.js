@@ -2,6 +2,46 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+/**
+ * The harness's layers (README, "Layout"): each folder may import only the folders below it.
+ * domain ← adapters ← services ← operations ← transports ← main; agent/ and cli/ are the other
+ * two processes and stay off the daemon's services.
+ */
+const HARNESS_LAYERS = {
+  domain: [],
+  adapters: ['domain'],
+  services: ['domain', 'adapters'],
+  operations: ['domain', 'adapters', 'services'],
+  transports: ['domain', 'adapters', 'services', 'operations'],
+  main: ['domain', 'adapters', 'services', 'operations', 'transports'],
+  agent: ['domain', 'adapters'],
+  cli: ['domain', 'adapters', 'main'],
+}
+
+function layerRules() {
+  const all = Object.keys(HARNESS_LAYERS)
+  return Object.entries(HARNESS_LAYERS).map(([layer, allowed]) => {
+    const forbidden = all.filter((l) => l !== layer && !allowed.includes(l))
+    return {
+      files: [`apps/harness/src/${layer}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                regex: `^(\\.\\./)+(${forbidden.join('|')})/`,
+                message: `${layer}/ may import only ${allowed.join(', ') || 'nothing else of the harness'} (see the layer table in the README)`,
+              },
+              { regex: '^@hive/harness', message: 'the harness does not import itself by package name' },
+            ],
+          },
+        ],
+      },
+    }
+  })
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -31,6 +71,7 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through env.ts' }],
     },
   },
+  ...layerRules(),
   {
     files: ['**/*.test.ts', 'apps/harness/test/**', 'bench/**', 'scripts/**', '**/*.mjs', '*.config.ts', 'apps/web/next.config.ts', 'packages/testkit/**', 'e2e/**'],
     rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },

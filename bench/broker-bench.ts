@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { MessageStore, applyMigrations } from '@hive/db'
-import { JsonLinesClient, recvResultSchema } from '@hive/mcp'
-import { Broker } from '../apps/harness/src/daemon/broker.ts'
+import { connectAgent } from '../apps/harness/test/support/sockets.ts'
+import { Broker } from '../apps/harness/src/services/broker.ts'
 import { HiveDaemon } from '../apps/harness/test/support/hive-daemon.ts'
 import { nowMs, summarize, type Latency } from './stats.ts'
 
@@ -104,8 +104,8 @@ export async function benchWake(samples: number): Promise<Latency> {
       // Stopped: the bench plays both agents on their sockets, no turn loop competes.
       await daemon.cli('kill', name)
     }
-    const a = await JsonLinesClient.connect(join(daemon.home, 'run', 'agents', 'bench-a', 'mcp.sock'))
-    const b = await JsonLinesClient.connect(join(daemon.home, 'run', 'agents', 'bench-b', 'mcp.sock'))
+    const a = await connectAgent(daemon.home, 'bench-a')
+    const b = await connectAgent(daemon.home, 'bench-b')
     const latencies: number[] = []
     for (let i = 0; i < samples + 50; i++) {
       const woken = b.call('recv', { wait_seconds: 10 })
@@ -113,7 +113,7 @@ export async function benchWake(samples: number): Promise<Latency> {
       await new Promise((r) => setTimeout(r, 2))
       const t0 = nowMs()
       await a.call('send', { to: 'bench-b', body: `ping ${i}` })
-      const got = recvResultSchema.parse(await woken)
+      const got = await woken
       const dt = nowMs() - t0
       if (got.message?.body !== `ping ${i}`) throw new Error(`woke with ${JSON.stringify(got)}`)
       if (i >= 50) latencies.push(dt)

@@ -1,8 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { join } from 'node:path'
 import { chromium } from '@playwright/test'
-import { JsonLinesClient } from '@hive/mcp'
+import { connectAdmin } from '../apps/harness/test/support/sockets.ts'
 import { claudeTestEnv, startFakeAnthropic } from '@hive/testkit'
 import { HiveDaemon } from '../apps/harness/test/support/hive-daemon.ts'
 import { summarize, type Latency } from './stats.ts'
@@ -44,7 +43,7 @@ export async function benchEventToBrowser(samples: number): Promise<Latency> {
         }
       }).observe(document.body, { childList: true, subtree: true, characterData: true })
     })
-    const admin = await JsonLinesClient.connect(join(daemon.home, 'run', 'host.sock'))
+    const admin = await connectAdmin(daemon.home)
     const latencies: number[] = []
     for (let i = 0; i < samples + 5; i++) {
       const body = `bench-${i}`

@@ -2,13 +2,15 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { JsonLinesClient } from '@hive/mcp'
+import { connectAgent } from '../apps/harness/test/support/sockets.ts'
 import { expect, test } from './fixtures.ts'
 
-async function asManager(home: string, op: string, args: Record<string, unknown>): Promise<number> {
-  const manager = await JsonLinesClient.connect(join(home, 'run', 'agents', 'manager', 'mcp.sock'))
+type Manager = Awaited<ReturnType<typeof connectAgent>>
+
+async function asManager(home: string, request: (manager: Manager) => Promise<{ approval_id: number }>): Promise<number> {
+  const manager = await connectAgent(home, 'manager')
   try {
-    return ((await manager.call(op, args)) as { approval_id: number }).approval_id
+    return (await request(manager)).approval_id
   } finally {
     manager.close()
   }
@@ -18,7 +20,7 @@ test('the operator approves a spawn the manager asked for, live', async ({ page,
   const approvals = page.getByRole('region', { name: '◆ P3NDING APPR0VALS ◆' })
   await expect(approvals).toContainText('nothing waits for a decision')
 
-  const id = await asManager(hive.daemon.home, 'request_spawn', { name: 'scout', description: 'reads the docs and reports back' })
+  const id = await asManager(hive.daemon.home, (m) => m.call('request_spawn', { name: 'scout', description: 'reads the docs and reports back' }))
   const card = approvals.getByRole('article', { name: `approval ${id}` })
   await expect(card).toContainText('spawn scout') // pushed live, no reload
   await expect(card).toContainText('reads the docs and reports back')
@@ -36,7 +38,7 @@ test('a config commit is reviewed as a diff and denied with a note (two clicks)'
   const config = JSON.parse(readFileSync(join(repo, 'agent.json'), 'utf8')) as Record<string, unknown>
   writeFileSync(join(repo, 'agent.json'), JSON.stringify({ ...config, model: 'opus' }, null, 2) + '\n')
   execFileSync('git', ['-c', 'user.name=manager', '-c', 'user.email=m@hive', 'commit', '--quiet', '-am', 'opus for me'], { cwd: repo })
-  const id = await asManager(hive.daemon.home, 'request_apply_commit', { agent: 'manager', commit_ref: 'HEAD', description: 'I think better on opus' })
+  const id = await asManager(hive.daemon.home, (m) => m.call('request_apply_commit', { agent: 'manager', commit_ref: 'HEAD', description: 'I think better on opus' }))
 
   const card = page.getByRole('region', { name: '◆ P3NDING APPR0VALS ◆' }).getByRole('article', { name: `approval ${id}` })
   await expect(card.getByLabel('proposed change')).toContainText('+  "model": "opus"')

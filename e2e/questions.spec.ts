@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { JsonLinesClient } from '@hive/mcp'
+import type { AskOperatorArgs } from '@hive/mcp'
+import { connectAgent } from '../apps/harness/test/support/sockets.ts'
 import { expect, test } from './fixtures.ts'
 
 interface Question {
@@ -9,10 +10,10 @@ interface Question {
   answer: string | null
 }
 
-async function askAsManager(home: string, args: Record<string, unknown>): Promise<number> {
-  const manager = await JsonLinesClient.connect(join(home, 'run', 'agents', 'manager', 'mcp.sock'))
+async function askAsManager(home: string, args: AskOperatorArgs): Promise<number> {
+  const manager = await connectAgent(home, 'manager')
   try {
-    return ((await manager.call('ask_operator', args)) as { question_id: number }).question_id
+    return (await manager.call('ask_operator', args)).question_id
   } finally {
     manager.close()
   }

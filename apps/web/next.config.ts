@@ -4,6 +4,8 @@ import type { NextConfig } from 'next'
 // calls are proxied to a running daemon (HIVE_URL, default http://127.0.0.1:7000).
 const config: NextConfig = {
   output: 'export',
+  // The terminal's wire frames come as TypeScript from the protocol package.
+  transpilePackages: ['@hive/mcp'],
   reactStrictMode: true,
   poweredByHeader: false,
   images: { unoptimized: true },

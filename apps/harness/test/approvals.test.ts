@@ -3,10 +3,10 @@ import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { JsonLinesClient } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
 import { failure } from './support/failure.ts'
 import { useHive } from './support/hive-fixture.ts'
+import { connectAdmin, connectAgent } from './support/sockets.ts'
 
 interface Approval {
   id: number
@@ -45,7 +45,7 @@ describe('approvals', () => {
     ],
   })
   const { daemon } = hive
-  const managerSocket = () => JsonLinesClient.connect(join(daemon.home, 'run', 'agents', 'manager', 'mcp.sock'))
+  const managerSocket = () => connectAgent(daemon.home, 'manager')
   const systemEvents = () => {
     const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
     try {
@@ -80,10 +80,7 @@ describe('approvals', () => {
   it('applies a reviewed config commit and tells the manager', async () => {
     const sha = commitProposal(daemon.home, 'worker', { model: 'sonnet', bash: ['git status'], notesCompactBytes: 16384 }, 'worker: sonnet, git status')
     const manager = await managerSocket()
-    const receipt = (await manager.call('request_apply_commit', { agent: 'worker', commit_ref: sha.slice(0, 10), description: 'needs git status' })) as {
-      approval_id: number
-      sha: string
-    }
+    const receipt = await manager.call('request_apply_commit', { agent: 'worker', commit_ref: sha.slice(0, 10), description: 'needs git status' })
     manager.close()
     expect(receipt.sha).toBe(sha)
 
@@ -114,47 +111,83 @@ describe('approvals', () => {
     expect((await daemon.cliJson<{ name: string }[]>('list', '--all', '--json')).map((a) => a.name)).not.toContain('lurker')
   })
 
-  it('refuses bad requests and second decisions with clear errors, changing nothing', async () => {
+  /** Runs `check`, then proves that the approvals listing is exactly what it was before. */
+  async function changesNothing(check: () => Promise<void>): Promise<void> {
     const before = await daemon.cliJson<Approval[]>('pending', '--all', '--json')
+    await check()
+    expect(await daemon.cliJson<Approval[]>('pending', '--all', '--json')).toEqual(before)
+  }
+
+  it('refuses bad manager requests with errors naming the field, changing nothing', async () => {
+    await changesNothing(async () => {
+      const manager = await managerSocket()
+      const invalid = commitProposal(daemon.home, 'worker', { bash: ['*'] }, 'blanket bash')
+      for (const [op, args, fragment] of [
+        ['request_spawn', { name: 'worker' }, 'agent worker already exists'],
+        ['request_spawn', { name: 'Bad Name' }, 'args.name'],
+        ['request_spawn', { name: 'scribe', description: 'x'.repeat(4097) }, 'args.description'],
+        ['request_apply_commit', { agent: 'worker', commit_ref: 'a'.repeat(257) }, 'args.commit_ref'],
+        ['request_apply_commit', { agent: 'ghost', commit_ref: 'HEAD' }, 'no agent named ghost'],
+        ['request_apply_commit', { agent: 'worker', commit_ref: 'deadbeef' }, 'not a commit in worker'],
+        ['request_apply_commit', { agent: 'worker', commit_ref: '--upload-pack=touch /tmp/x' }, 'not a commit sha or ref'],
+        ['request_apply_commit', { agent: 'worker', commit_ref: invalid }, 'bash.0: bash pattern "*" would allow every command'],
+      ] as const) {
+        const e = await failure(manager.request(op, args))
+        expect(e?.message, op).toContain(fragment)
+      }
+      manager.close()
+    })
+  })
+
+  it('reads a proposed repo through a sanitized copy: a planted symlink is refused', async () => {
+    await changesNothing(async () => {
+      const manager = await managerSocket()
+      const planted = join(daemon.home, 'agents', 'worker', 'config', '.git', 'objects', 'evil')
+      symlinkSync('/etc', planted)
+      try {
+        expect((await failure(manager.call('request_apply_commit', { agent: 'worker', commit_ref: 'HEAD' })))?.message).toContain('contains a symlink (objects/evil)')
+      } finally {
+        rmSync(planted)
+        manager.close()
+      }
+    })
+  })
+
+  it('refuses a second pending spawn of the same name', async () => {
     const manager = await managerSocket()
-    const invalid = commitProposal(daemon.home, 'worker', { bash: ['*'] }, 'blanket bash')
-    for (const [op, args, fragment] of [
-      ['request_spawn', { name: 'worker' }, 'agent worker already exists'],
-      ['request_spawn', { name: 'Bad Name' }, 'args.name'],
-      ['request_spawn', { name: 'scribe', description: 'x'.repeat(4097) }, 'args.description'],
-      ['request_apply_commit', { agent: 'worker', commit_ref: 'a'.repeat(257) }, 'args.commit_ref'],
-      ['request_apply_commit', { agent: 'ghost', commit_ref: 'HEAD' }, 'no agent named ghost'],
-      ['request_apply_commit', { agent: 'worker', commit_ref: 'deadbeef' }, 'not a commit in worker'],
-      ['request_apply_commit', { agent: 'worker', commit_ref: '--upload-pack=touch /tmp/x' }, 'not a commit sha or ref'],
-      ['request_apply_commit', { agent: 'worker', commit_ref: invalid }, 'bash.0: bash pattern "*" would allow every command'],
-    ] as const) {
-      const e = await failure(manager.call(op, args))
-      expect(e?.message, op).toContain(fragment)
-    }
-    // A proposed repo is read through a sanitized copy: a symlink planted in it is refused.
-    const planted = join(daemon.home, 'agents', 'worker', 'config', '.git', 'objects', 'evil')
-    symlinkSync('/etc', planted)
-    expect((await failure(manager.call('request_apply_commit', { agent: 'worker', commit_ref: 'HEAD' })))?.message).toContain('contains a symlink (objects/evil)')
-    rmSync(planted)
-
-    const first = (await manager.call('request_spawn', { name: 'helper' })) as { approval_id: number }
-    expect((await failure(manager.call('request_spawn', { name: 'helper' })))?.message).toContain(`already pending (approval ${first.approval_id})`)
+    const first = await manager.call('request_spawn', { name: 'twin' })
+    await changesNothing(async () => {
+      expect((await failure(manager.request('request_spawn', { name: 'twin' })))?.message).toContain(`already pending (approval ${first.approval_id})`)
+    })
     manager.close()
+    expect((await daemon.cli('deny', String(first.approval_id))).code).toBe(0)
+  })
 
-    const [approved] = before.filter((a) => a.status === 'approved')
-    expect((await daemon.cli('approve', String(approved?.id))).stderr).toContain(`approval ${approved?.id} is already approved`)
-    expect((await daemon.cli('deny', String(approved?.id))).stderr).toContain('already approved')
-    expect((await daemon.cli('approve', '9999')).stderr).toContain('no approval with id 9999')
-    expect((await daemon.cli('approve', 'x')).code).not.toBe(0)
+  it('refuses second decisions and unknown ids', async () => {
+    const admin = await connectAdmin(daemon.home)
+    const requested = await admin.call('request_spawn', { name: 'decided' })
+    admin.close()
+    expect((await daemon.cli('approve', String(requested.id))).code).toBe(0)
+    await changesNothing(async () => {
+      expect((await daemon.cli('approve', String(requested.id))).stderr).toContain(`approval ${requested.id} is already approved`)
+      expect((await daemon.cli('deny', String(requested.id))).stderr).toContain('already approved')
+      expect((await daemon.cli('approve', '9999')).stderr).toContain('no approval with id 9999')
+      expect((await daemon.cli('approve', 'x')).code).not.toBe(0)
+    })
+  })
 
-    // The action fails at approval time (the name got taken meanwhile): the approval ends failed.
+  it('ends an approval failed when its action fails at approval time', async () => {
+    const manager = await managerSocket()
+    const first = await manager.call('request_spawn', { name: 'helper' })
+    manager.close()
+    // The name got taken meanwhile: the approved spawn cannot run.
     expect((await daemon.cli('spawn', 'helper')).code).toBe(0)
     const failed = await daemon.cli('approve', String(first.approval_id))
     expect(failed.code).toBe(1)
     expect(failed.stdout).toContain('failed — agent helper already exists')
-
-    const after = await daemon.cliJson<Approval[]>('pending', '--all', '--json')
-    expect(after.filter((a) => a.id !== first.approval_id)).toEqual(before)
-    expect(after.find((a) => a.id === first.approval_id)).toMatchObject({ status: 'failed', note: 'agent helper already exists' })
+    expect((await daemon.cliJson<Approval[]>('pending', '--all', '--json')).find((a) => a.id === first.approval_id)).toMatchObject({
+      status: 'failed',
+      note: 'agent helper already exists',
+    })
   })
 })

@@ -3,8 +3,9 @@ import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
-import { HiveError, JsonLinesClient, Limits } from '@hive/mcp'
+import { HiveError, Limits } from '@hive/mcp'
 import { useHive } from './support/hive-fixture.ts'
+import { adminSocketPath, agentSocketPath, connectAdmin, connectAgent } from './support/sockets.ts'
 
 /** Row counts of every table that bad input must leave untouched. */
 function counts(home: string): Record<string, number> {
@@ -79,13 +80,13 @@ describe('bad input is refused clearly and changes nothing', () => {
     expect(r.code).not.toBe(0)
     expect(r.stderr).toContain("unknown command 'frobnicate'")
 
-    const admin = await JsonLinesClient.connect(join(daemon.home, 'run', 'host.sock'))
-    await expect(admin.call('frobnicate')).rejects.toThrow('unknown verb "frobnicate"')
+    const admin = await connectAdmin(daemon.home)
+    await expect(admin.request('frobnicate')).rejects.toThrow('unknown verb "frobnicate"')
     admin.close()
   })
 
   it('answers malformed lines on both kinds of socket and keeps serving', async () => {
-    for (const path of [join(daemon.home, 'run', 'host.sock'), join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock')]) {
+    for (const path of [adminSocketPath(daemon.home), agentSocketPath(daemon.home, 'worker')]) {
       const answers = await rawExchange(
         path,
         ['{not json', '[1,2]', '{"id":"x","op":"status"}', '{"id":7,"op":"send","args":{"to":"../x","body":"hi"}}', '{"id":8,"op":"status"}'],
@@ -98,8 +99,8 @@ describe('bad input is refused clearly and changes nothing', () => {
       expect(answers.find((a) => (a as { id: number }).id === 8)).toMatchObject({ ok: true })
     }
     // An oversize line is dropped with an error, and the same connection still works.
-    const client = await JsonLinesClient.connect(join(daemon.home, 'run', 'host.sock'))
-    const answers = await rawExchange(join(daemon.home, 'run', 'host.sock'), ['{"pad":"' + 'y'.repeat(Limits.MAX_LINE_BYTES + 10) + '"}', '{"id":1,"op":"status"}'], 2)
+    const client = await connectAdmin(daemon.home)
+    const answers = await rawExchange(adminSocketPath(daemon.home), ['{"pad":"' + 'y'.repeat(Limits.MAX_LINE_BYTES + 10) + '"}', '{"id":1,"op":"status"}'], 2)
     expect(answers[0]).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
     expect(answers[1]).toMatchObject({ id: 1, ok: true })
     expect(await client.call('status')).toMatchObject({ agents: 2 })
@@ -107,14 +108,14 @@ describe('bad input is refused clearly and changes nothing', () => {
   })
 
   it('does not let a sub-agent socket call manager tools', async () => {
-    const worker = await JsonLinesClient.connect(join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock'))
+    const worker = await connectAgent(daemon.home, 'worker')
     for (const [op, args] of [
       ['kill', { name: 'manager' }],
       ['start', { name: 'worker' }],
       ['ask_operator', { question: 'may I?' }],
       ['request_spawn', { name: 'evil' }],
     ] as const) {
-      const error = await worker.call(op, args).then(
+      const error = await worker.request(op, args).then(
         () => undefined,
         (e: unknown) => e,
       )
@@ -122,7 +123,7 @@ describe('bad input is refused clearly and changes nothing', () => {
       expect((error as HiveError).code).toBe('FORBIDDEN')
       expect((error as HiveError).message).toContain('manager tool')
     }
-    expect((await worker.call('whoami')) as object).toEqual({ name: 'worker', role: 'agent' })
+    expect(await worker.call('whoami')).toEqual({ name: 'worker', role: 'agent' })
     worker.close()
   })
 

@@ -1,10 +1,10 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { JsonLinesClient } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
 import { failure } from './support/failure.ts'
 import { useHive } from './support/hive-fixture.ts'
+import { connectAgent } from './support/sockets.ts'
 
 interface Question {
   id: number
@@ -46,7 +46,7 @@ describe('operator questions', () => {
     ],
   })
   const { daemon } = hive
-  const managerSocket = () => JsonLinesClient.connect(join(daemon.home, 'run', 'agents', 'manager', 'mcp.sock'))
+  const managerSocket = () => connectAgent(daemon.home, 'manager')
 
   it('relays a sub-agent question through the manager to the operator and back', async () => {
     expect((await daemon.cli('send', 'worker', 'please find out which database to use')).code).toBe(0)
@@ -79,7 +79,7 @@ describe('operator questions', () => {
     expect((await daemon.cli('cancel-question', String(answered?.id))).stderr).toContain('already answered')
 
     const manager = await managerSocket()
-    const { question_id } = (await manager.call('ask_operator', { question: 'deploy now?', options: ['yes', 'no'] })) as { question_id: number }
+    const { question_id } = await manager.call('ask_operator', { question: 'deploy now?', options: ['yes', 'no'] })
     expect((await daemon.cli('answer', String(question_id), '--option', 'maybe')).stderr).toContain('not offered')
     expect((await daemon.cli('answer', String(question_id), '--option', 'yes', '--option', 'no')).stderr).toContain('takes one option')
     expect((await daemon.cli('answer', String(question_id))).stderr).toContain('choose an option or type an answer')
@@ -93,7 +93,7 @@ describe('operator questions', () => {
       [{ question: 'x', options: Array.from({ length: 17 }, (_, i) => `o${i}`) }, 'args.options'],
       [{ question: 'x', options: ['a', 'a'] }, 'options: must be distinct'],
     ] as const) {
-      const e = await failure(manager.call('ask_operator', args))
+      const e = await failure(manager.request('ask_operator', args))
       expect(e?.message).toContain(fragment)
     }
     manager.close()
@@ -106,7 +106,7 @@ describe('operator questions', () => {
   it('expires an unanswered question after its TTL, even across a daemon crash', async () => {
     const manager = await managerSocket()
     // 30 s on the test clock (15× faster): 2 s of wall time.
-    const { question_id } = (await manager.call('ask_operator', { question: 'still there?', ttl_seconds: 30 })) as { question_id: number }
+    const { question_id } = await manager.call('ask_operator', { question: 'still there?', ttl_seconds: 30 })
     manager.close()
     await daemon.crash()
     await daemon.start()

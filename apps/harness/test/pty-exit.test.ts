@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PtySession, type PtyViewer } from '../src/node/pty/pty-session.ts'
+import { PtySession, type PtyViewer } from '../src/adapters/pty/pty-session.ts'
 
 /** Runs one short command in a PtySession and returns everything a viewer received. */
 function runOnce(command: string): Promise<{ output: Buffer; exitCode: number | null }> {

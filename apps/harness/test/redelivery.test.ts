@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { JsonLinesClient, recvResultSchema } from '@hive/mcp'
 import { useHive } from './support/hive-fixture.ts'
+import { connectAgent } from './support/sockets.ts'
 
 /**
  * At-least-once delivery across a daemon crash: a leased, un-acked message comes back exactly
@@ -10,17 +10,17 @@ import { useHive } from './support/hive-fixture.ts'
  */
 describe('redelivery after SIGKILL of the daemon', () => {
   const { daemon } = useHive({ agents: ['worker'], stopped: true })
-  const socket = join(daemon.home, 'run', 'agents', 'worker', 'mcp.sock')
 
-  async function asWorker<T>(fn: (c: JsonLinesClient) => Promise<T>): Promise<T> {
-    const client = await JsonLinesClient.connect(socket)
+  type Worker = Awaited<ReturnType<typeof connectAgent>>
+  async function asWorker<T>(fn: (c: Worker) => Promise<T>): Promise<T> {
+    const client = await connectAgent(daemon.home, 'worker')
     try {
       return await fn(client)
     } finally {
       client.close()
     }
   }
-  const recv = async (c: JsonLinesClient) => recvResultSchema.parse(await c.call('recv', { wait_seconds: 0 }))
+  const recv = (c: Worker) => c.call('recv', { wait_seconds: 0 })
 
   it('redelivers the un-acked lease once and nothing else', async () => {
     for (const body of ['one', 'two', 'three']) expect((await daemon.cli('send', 'worker', body)).code).toBe(0)

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { NO_FILTER, openSchemaEngine, readMigrationsList, readSchemaFiles } from '../tools/prisma-wasm-engine.mjs'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url))
-export const SCHEMA_FILE = fileURLToPath(new URL('../../../prisma/schema.prisma', import.meta.url))
+const SCHEMA_FILE = fileURLToPath(new URL('../../../prisma/schema.prisma', import.meta.url))
 
 /**
  * `prisma migrate deploy`, in-process and offline: Prisma's own schema engine (its Wasm build, the

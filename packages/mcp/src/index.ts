@@ -1,43 +1,28 @@
 export { createServer, mcpToolNames, MCP_SERVER_NAME } from './server.ts'
 export type { ServerDeps } from './server.ts'
 export { JsonLinesClient } from './json-lines/json-lines-client.ts'
-export { LineSplitter } from './json-lines/line-splitter.ts'
 export { HiveError, HiveErrorCode, isHiveError } from './protocol/hive-error.ts'
 export { Limits } from './protocol/limits.ts'
-export {
-  AGENT_NAME_PATTERN,
-  BROADCAST,
-  MANAGER_NAME,
-  OPERATOR,
-  RESERVED_NAMES,
-  SYSTEM,
-  agentNameSchema,
-  messageBodySchema,
-  recipientSchema,
-} from './protocol/names.ts'
-export {
-  describeZodError,
-  requestEnvelopeSchema,
-  responseEnvelopeSchema,
-} from './protocol/envelope.ts'
-export type { ErrorBody, RequestEnvelope, ResponseEnvelope } from './protocol/envelope.ts'
-export {
-  agentOps,
-  controlResultSchema,
-  managerOps,
-  deliveredMessageSchema,
-  recvResultSchema,
-  turnConfigSchema,
-  whoamiResultSchema,
-} from './protocol/agent-ops.ts'
+export { BROADCAST, MANAGER_NAME, OPERATOR, SYSTEM, agentNameSchema, messageBodySchema, recipientSchema } from './protocol/names.ts'
+export { parseInput } from './protocol/parse-input.ts'
+export type { OpInput, OpOutput, OpSpec, OpTable } from './protocol/op-spec.ts'
+export { adminOps } from './protocol/admin-ops.ts'
+export type { AdminOp } from './protocol/admin-ops.ts'
+export { agentOps, controlCommandSchema, managerOps, managerSurface } from './protocol/agent-ops.ts'
+export type { AgentOp, AskOperatorArgs, ControlCommand, ManagerOp } from './protocol/agent-ops.ts'
+export { HELPER_EVENT_NAMES, helperEventSchema } from './protocol/helper-events.ts'
+export type { HelperEvent } from './protocol/helper-events.ts'
+export { roleSchema, turnConfigSchema } from './protocol/views.ts'
 export type {
-  AgentOp,
-  AgentOpArgs,
-  ControlResult,
+  Activity,
+  AgentDetail,
+  AgentView,
+  ApprovalView,
   DeliveredMessage,
-  ManagerOp,
-  ManagerOpArgs,
-  RecvResult,
+  InboxMessage,
+  MessageView,
+  QuestionView,
+  StreamEventView,
   TurnConfig,
-  WhoamiResult,
-} from './protocol/agent-ops.ts'
+  TurnView,
+} from './protocol/views.ts'

@@ -1,13 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { registerAgentTools } from './tools/agent-tools.ts'
 import { registerManagerTools } from './tools/manager-tools.ts'
-import type { SocketCall } from './tools/tool-call.ts'
+import type { HiveCall } from './tools/tool-call.ts'
 
 export const MCP_SERVER_NAME = 'hyperhive'
 
 export interface ServerDeps {
   role: 'agent' | 'manager'
-  call: SocketCall
+  call: HiveCall
   version: string
 }
 

@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { JsonLinesClient } from './json-lines/json-lines-client.ts'
-import { whoamiResultSchema } from './protocol/agent-ops.ts'
+import { managerSurface } from './protocol/agent-ops.ts'
 import { createServer } from './server.ts'
 
 /**
@@ -8,9 +8,9 @@ import { createServer } from './server.ts'
  * agent's socket; the daemon decides what this identity may do. Never writes to stdout itself.
  */
 export async function runStdioServer({ socketPath, version }: { socketPath: string; version: string }): Promise<void> {
-  const client = await JsonLinesClient.connect(socketPath)
-  const { role } = whoamiResultSchema.parse(await client.call('whoami'))
-  const server = createServer({ role, version, call: (op, args) => client.call(op, args) })
+  const client = await JsonLinesClient.connect(socketPath, managerSurface)
+  const { role } = await client.call('whoami')
+  const server = createServer({ role, version, call: client.call.bind(client) })
   const transport = new StdioServerTransport()
   // claude ends our stdin when its turn is over; the socket connection must not keep us alive.
   let closing = false

@@ -1,10 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { MCP_SERVER_NAME } from '@hive/mcp'
+import { InstallPaths } from '../adapters/install-paths.ts'
 
-const PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url))
-const HIVE_AGENT_BIN = fileURLToPath(new URL('../../bin/hive-agent.mjs', import.meta.url))
 
 export interface AgentFiles {
   systemPromptFile: string
@@ -18,7 +16,7 @@ export interface AgentFiles {
 export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'manager', socketPath: string): AgentFiles {
   // In a container the run dir is on its fresh tmpfs.
   mkdirSync(runDir, { recursive: true, mode: 0o700 })
-  const template = readFileSync(join(PROMPTS_DIR, `${role}.md`), 'utf8')
+  const template = readFileSync(join(InstallPaths.PROMPTS_DIR, `${role}.md`), 'utf8')
   const systemPromptFile = join(runDir, 'claude-system-prompt.md')
   writeFileSync(systemPromptFile, template.replaceAll('{name}', name))
 
@@ -28,7 +26,7 @@ export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'm
       [MCP_SERVER_NAME]: {
         type: 'stdio',
         command: process.execPath,
-        args: [HIVE_AGENT_BIN, 'mcp', '--socket', socketPath],
+        args: [InstallPaths.AGENT_BIN, 'mcp', '--socket', socketPath],
       },
     },
   }

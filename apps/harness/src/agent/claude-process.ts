@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
 /** The `result` line that ends a stream-json run (fields we use; the CLI sends more). */
-export interface ClaudeResult {
+interface ClaudeResult {
   is_error?: boolean
   result?: string
   duration_ms?: number

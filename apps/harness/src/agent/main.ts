@@ -1,10 +1,10 @@
 import { Command } from 'commander'
 import { runStdioServer } from '@hive/mcp/stdio'
-import { env } from '../env.ts'
-import { createLogger } from '../logger.ts'
-import { defaultClaudeBin } from './claude-command.ts'
+import { env } from '../adapters/env.ts'
+import { createLogger } from '../adapters/logger.ts'
+import { defaultClaudeBin } from '../adapters/claude-command.ts'
 import { runTurnLoop } from './turn-loop.ts'
-import { HARNESS_VERSION } from '../version.ts'
+import { HARNESS_VERSION } from '../adapters/version.ts'
 
 const program = new Command('hive-agent')
   .description('runs inside an agent container: the turn loop and the MCP server claude talks to')

@@ -1,10 +1,11 @@
 import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
-import { printModeArgs } from './claude-command.ts'
+import { dirname, join } from 'node:path'
+import { printModeArgs } from '../adapters/claude-command.ts'
+import { AgentFileNames } from '../adapters/hive-paths.ts'
+import { InstallPaths } from '../adapters/install-paths.ts'
 import type { ClaudeRun, RunClaudeInput } from './claude-process.ts'
 
-const COMPACTOR_PROMPT = fileURLToPath(new URL('../../prompts/notes-compactor.md', import.meta.url))
+const COMPACTOR_PROMPT = join(InstallPaths.PROMPTS_DIR, 'notes-compactor.md')
 
 export interface NotesCompaction {
   bytesBefore: number
@@ -21,7 +22,7 @@ export interface CompactNotesInput {
   run: (input: Pick<RunClaudeInput, 'args' | 'prompt' | 'cwd'>) => Promise<ClaudeRun>
 }
 
-const notesFile = (stateDir: string) => join(stateDir, 'notes.md')
+const notesFile = (stateDir: string) => join(stateDir, AgentFileNames.NOTES)
 
 /** Whether `notes.md` has outgrown its limit. */
 export function notesOverLimit(stateDir: string, limitBytes: number): boolean {
@@ -60,7 +61,7 @@ export async function compactNotes(input: CompactNotesInput): Promise<NotesCompa
   const after = text + '\n'
   const bytesAfter = Buffer.byteLength(after)
   if (bytesAfter >= bytesBefore) return { skipped: `the compacted notes are not smaller (${bytesAfter} ≥ ${bytesBefore} bytes)` }
-  copyFileSync(file, `${file}.bak`)
+  copyFileSync(file, join(dirname(file), AgentFileNames.NOTES_BACKUP))
   const tmp = `${file}.tmp`
   writeFileSync(tmp, after)
   renameSync(tmp, file)

@@ -2,25 +2,15 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import {
-  JsonLinesClient,
-  Limits,
-  controlResultSchema,
-  mcpToolNames,
-  recvResultSchema,
-  turnConfigSchema,
-  whoamiResultSchema,
-  type DeliveredMessage,
-  type TurnConfig,
-} from '@hive/mcp'
-import { resolveToolGrant } from '../core/allowed-tools.ts'
-import { buildWakePrompt } from '../core/wake-prompt.ts'
+import { JsonLinesClient, Limits, agentOps, mcpToolNames, type DeliveredMessage, type TurnConfig } from '@hive/mcp'
+import { resolveToolGrant } from '../domain/allowed-tools.ts'
+import { buildWakePrompt } from '../domain/wake-prompt.ts'
 import { writeAgentFiles, type AgentFiles } from './agent-files.ts'
-import { buildClaudeArgs } from './claude-command.ts'
+import { buildClaudeArgs } from '../adapters/claude-command.ts'
 import { runClaude, type ClaudeRun, type RunClaudeInput } from './claude-process.ts'
 import { EventForwarder, streamEventKind } from './event-forwarder.ts'
 import { compactNotes, notesOverLimit } from './notes-compactor.ts'
-import { SerialLock } from '../core/serial-lock.ts'
+import { SerialLock } from '../domain/serial-lock.ts'
 
 const Loop = {
   /** Socket connect attempts at boot (the daemon may still be binding it). */
@@ -59,13 +49,15 @@ export async function runTurnLoop(opts: TurnLoopOptions): Promise<void> {
   await loop.run()
 }
 
+type AgentClient = JsonLinesClient<typeof agentOps>
+
 class TurnLoop {
   private readonly lock = new SerialLock()
   private currentTurn: AbortController | undefined
   private skipContinue = false
 
   private constructor(
-    private readonly client: JsonLinesClient,
+    private readonly client: AgentClient,
     private readonly name: string,
     private readonly role: 'agent' | 'manager',
     private readonly files: AgentFiles,
@@ -74,8 +66,8 @@ class TurnLoop {
 
   static async connect(opts: TurnLoopOptions): Promise<TurnLoop> {
     const client = await connectWithRetry(opts.socketPath)
-    const { name, role } = whoamiResultSchema.parse(await client.call('whoami'))
-    const requeued = await client.call('requeue')
+    const { name, role } = await client.call('whoami')
+    const { requeued } = await client.call('requeue')
     opts.log.info({ agent: name, role, requeued }, 'turn loop started')
     const files = writeAgentFiles(opts.runDir, name, role, opts.socketPath)
     opts.signal.addEventListener('abort', () => client.close(), { once: true })
@@ -100,9 +92,7 @@ class TurnLoop {
       let message: DeliveredMessage | null
       let unread: number
       try {
-        ;({ message, unread } = recvResultSchema.parse(
-          await this.client.call('recv', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }),
-        ))
+        ;({ message, unread } = await this.client.call('recv', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }))
       } catch (e) {
         if (signal.aborted) return
         throw e
@@ -131,9 +121,7 @@ class TurnLoop {
 
   private async controlLoop(): Promise<void> {
     while (!this.opts.signal.aborted) {
-      const { command } = controlResultSchema.parse(
-        await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }),
-      )
+      const { command } = await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS })
       if (command === 'cancel') {
         this.opts.log.info({ agent: this.name }, 'operator cancelled the turn')
         this.currentTurn?.abort()
@@ -141,7 +129,7 @@ class TurnLoop {
         this.skipContinue = true
       } else if (command === 'compact') {
         void this.lock.run(async () => {
-          const config = turnConfigSchema.parse(await this.client.call('turn_config'))
+          const config = await this.client.call('turn_config')
           const forwarder = this.forwarder()
           await this.compact(config, forwarder)
           await forwarder.flush()
@@ -152,10 +140,10 @@ class TurnLoop {
 
   private async turn(message: DeliveredMessage, unread: number): Promise<TurnOutcome> {
     const { log } = this.opts
-    const config = turnConfigSchema.parse(await this.client.call('turn_config'))
+    const config = await this.client.call('turn_config')
     const prompt = buildWakePrompt(message, unread)
     const startedAt = Date.now()
-    await this.client.call('turn_start', { wake_from: message.from, model: config.model })
+    await this.client.call('turn_start')
     const forwarder = this.forwarder()
     const abort = new AbortController()
     this.currentTurn = abort
@@ -216,7 +204,7 @@ class TurnLoop {
   /** Between turns: notes.md over its limit is rewritten by a second, tool-less claude session. */
   private async compactNotesIfBig(): Promise<void> {
     const { log, stateDir, runDir } = this.opts
-    const config = turnConfigSchema.parse(await this.client.call('turn_config'))
+    const config = await this.client.call('turn_config')
     if (!notesOverLimit(stateDir, config.notes_compact_bytes)) return
     await this.client.call('compacting', { active: true })
     const forwarder = this.forwarder()
@@ -292,10 +280,10 @@ function describeFailure(run: ClaudeRun): string {
   return `claude exited ${run.exitCode ?? 'by signal'}${text ? `: ${text}` : ''}`.slice(0, 4000)
 }
 
-async function connectWithRetry(socketPath: string): Promise<JsonLinesClient> {
+async function connectWithRetry(socketPath: string): Promise<AgentClient> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await JsonLinesClient.connect(socketPath)
+      return await JsonLinesClient.connect(socketPath, agentOps)
     } catch (e) {
       if (attempt >= Loop.CONNECT_ATTEMPTS) throw e
       await sleep(Loop.CONNECT_RETRY_MS)

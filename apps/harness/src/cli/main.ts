@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError } from 'commander'
-import { isHiveError } from '@hive/mcp'
-import type { ApprovalView } from '../daemon/approval-desk.ts'
-import type { AgentView } from '../daemon/hive.ts'
-import { HARNESS_VERSION } from '../version.ts'
+import { isHiveError, type AgentView } from '@hive/mcp'
+import { HARNESS_VERSION } from '../adapters/version.ts'
 import { adminCall } from './admin-call.ts'
 import { formatAge, renderTable } from './table.ts'
 
@@ -69,7 +67,7 @@ program
   .command('serve')
   .description('run the host daemon (database, broker, agents, dashboard)')
   .action(async () => {
-    const { serve } = await import('../daemon/serve.ts')
+    const { serve } = await import('../main/serve.ts')
     await serve()
   })
 
@@ -79,7 +77,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (opts: JsonFlag) => {
-      const s = (await adminCall('status')) as Record<string, unknown>
+      const s = await adminCall('status')
       if (opts.json) printJson(s)
       else out(Object.entries(s).map(([k, v]) => `${k}: ${String(v)}`).join('\n'))
     }),
@@ -92,7 +90,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (opts: JsonFlag & { all?: boolean }) => {
-      const agents = (await adminCall('list', { all: opts.all ?? false })) as AgentView[]
+      const agents = await adminCall('list', { all: opts.all ?? false })
       out(opts.json ? JSON.stringify(agents, null, 2) : renderAgents(agents))
     }),
   )
@@ -103,7 +101,7 @@ program
   .option('--description <text>', 'what the agent is for')
   .action(
     action(async (name: string, opts: { description?: string }) => {
-      const agent = (await adminCall('spawn', { name, ...opts })) as AgentView
+      const agent = await adminCall('spawn', { name, ...opts })
       out(`spawned ${agent.name} (${agent.state}${agent.isolated ? '' : ', UNISOLATED'})`)
     }),
   )
@@ -114,7 +112,7 @@ for (const verb of ['kill', 'start', 'restart'] as const) {
     .description(`${verb === 'kill' ? 'stop' : verb} an agent`)
     .action(
       action(async (name: string) => {
-        const agent = (await adminCall(verb, { name })) as AgentView
+        const agent = await adminCall(verb, { name })
         out(`${agent.name}: ${agent.state}`)
       }),
     )
@@ -125,7 +123,7 @@ program
   .description("apply an agent's applied config and restart its container")
   .action(
     action(async (name: string) => {
-      const agent = (await adminCall('rebuild', { name })) as AgentView
+      const agent = await adminCall('rebuild', { name })
       out(`${agent.name}: rebuilt, ${agent.state}`)
     }),
   )
@@ -147,7 +145,7 @@ program
   .option('--description <text>', 'what the agent is for')
   .action(
     action(async (name: string, opts: { description?: string }) => {
-      const a = (await adminCall('request_spawn', { name, ...opts })) as ApprovalView
+      const a = await adminCall('request_spawn', { name, ...opts })
       out(`approval #${a.id}: spawn ${a.agent} — pending (hive approve ${a.id} | hive deny ${a.id})`)
     }),
   )
@@ -159,7 +157,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (opts: JsonFlag & { all?: boolean }) => {
-      const rows = (await adminCall('pending', { all: opts.all ?? false })) as ApprovalView[]
+      const rows = await adminCall('pending', { all: opts.all ?? false })
       if (opts.json) return printJson(rows)
       if (rows.length === 0) return out('(no pending approvals)')
       for (const a of rows) {
@@ -176,7 +174,7 @@ program
   .description('approve a pending request (the action runs now)')
   .action(
     action(async (id: string) => {
-      const a = (await adminCall('approve', { id: positiveId(id) })) as ApprovalView
+      const a = await adminCall('approve', { id: positiveId(id) })
       out(`approval #${a.id}: ${a.status}${a.note ? ` — ${a.note}` : ''}`)
       if (a.status === 'failed') process.exitCode = 1
     }),
@@ -188,7 +186,7 @@ program
   .option('--note <text>', 'reason, sent to the manager')
   .action(
     action(async (id: string, opts: { note?: string }) => {
-      const a = (await adminCall('deny', { id: positiveId(id), ...opts })) as ApprovalView
+      const a = await adminCall('deny', { id: positiveId(id), ...opts })
       out(`approval #${a.id}: denied; the manager is told${a.note ? ` (note: ${a.note})` : ''}`)
     }),
   )
@@ -198,7 +196,7 @@ program
   .description('send a message as the operator (body "-" reads stdin)')
   .action(
     action(async (to: string, body: string) => {
-      const { ids } = (await adminCall('send', { to, body: readBody(body) })) as { ids: number[] }
+      const { ids } = await adminCall('send', { to, body: readBody(body) })
       out(`sent to ${to} (${ids.length === 1 ? `message ${ids[0]}` : `${ids.length} messages`})`)
     }),
   )
@@ -211,10 +209,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (opts: JsonFlag & { unread?: boolean; limit?: number }) => {
-      const inbox = (await adminCall('inbox', { unread: opts.unread ?? false, ...(opts.limit ? { limit: opts.limit } : {}) })) as {
-        unread: number
-        messages: { id: number; from: string; body: string; sent_at: number; read: boolean }[]
-      }
+      const inbox = await adminCall('inbox', { unread: opts.unread ?? false, ...(opts.limit ? { limit: opts.limit } : {}) })
       if (opts.json) {
         printJson(inbox)
         return
@@ -226,17 +221,6 @@ program
     }),
   )
 
-interface QuestionRow {
-  id: number
-  asker: string
-  question: string
-  options: string[]
-  multi: boolean
-  deadline_at: number | null
-  status: string
-  answer: string | null
-}
-
 program
   .command('questions')
   .description("the manager's questions to the operator")
@@ -244,7 +228,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (opts: JsonFlag & { all?: boolean }) => {
-      const rows = (await adminCall('questions', { all: opts.all ?? false })) as QuestionRow[]
+      const rows = await adminCall('questions', { all: opts.all ?? false })
       if (opts.json) return printJson(rows)
       if (rows.length === 0) return out('(no pending questions)')
       for (const q of rows) {
@@ -262,11 +246,11 @@ program
   .option('-o, --option <option>', 'a chosen option (repeat for several)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .action(
     action(async (id: string, text: string | undefined, opts: { option: string[] }) => {
-      const q = (await adminCall('answer', {
+      const q = await adminCall('answer', {
         id: positiveId(id),
         ...(text === undefined ? {} : { text }),
         ...(opts.option.length ? { options: opts.option } : {}),
-      })) as QuestionRow
+      })
       out(`answered #${q.id}; ${q.asker} is woken with it`)
     }),
   )
@@ -276,7 +260,7 @@ program
   .description('cancel a pending question (the manager receives "[cancelled]")')
   .action(
     action(async (id: string) => {
-      const q = (await adminCall('cancel_question', { id: positiveId(id) })) as QuestionRow
+      const q = await adminCall('cancel_question', { id: positiveId(id) })
       out(`cancelled #${q.id}`)
     }),
   )
@@ -288,7 +272,7 @@ program
   .action(
     action(async (name: string, model: string | undefined, opts: { clear?: boolean }) => {
       if (!model && !opts.clear) throw new InvalidArgumentError('give a model or --clear')
-      const r = (await adminCall('model', { name, model: opts.clear ? null : model })) as { effective: string }
+      const r = await adminCall('model', { name, model: opts.clear ? null : (model ?? null) })
       out(`${name}: model ${r.effective}${opts.clear ? ' (override cleared)' : ' (override)'}`)
     }),
   )
@@ -300,7 +284,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (name: string, opts: JsonFlag & { lines?: number }) => {
-      const logs = (await adminCall('logs', { name, ...(opts.lines ? { lines: opts.lines } : {}) })) as { lines: string[] }
+      const logs = await adminCall('logs', { name, ...(opts.lines ? { lines: opts.lines } : {}) })
       out(opts.json ? JSON.stringify(logs, null, 2) : logs.lines.join('\n') || '(no log yet)')
     }),
   )
@@ -310,7 +294,7 @@ program
   .description('print the dashboard login URL again')
   .action(
     action(async () => {
-      out(((await adminCall('login_url')) as { url: string }).url)
+      out((await adminCall('login_url')).url)
     }),
   )
 

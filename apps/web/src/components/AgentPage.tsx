@@ -61,7 +61,7 @@ export function AgentPage({ name }: { name: string }) {
       </>
     )
   }
-  const { agent: a, model, lastTurn, inbox, config, notes } = agent.data
+  const { agent: a, model, last_turn: lastTurn, inbox, config, notes } = agent.data
   const ordered = [...events.values()].sort((x, y) => x.id - y.id)
   return (
     <>
@@ -84,7 +84,7 @@ export function AgentPage({ name }: { name: string }) {
           <span className="chip" aria-label="last turn">
             last turn:{' '}
             {lastTurn
-              ? `${lastTurn.ok ? 'ok' : 'failed'} · ${(lastTurn.durationMs / 1000).toFixed(1)} s · ${lastTurn.tokensIn}↑ ${lastTurn.tokensOut}↓ tokens · ${formatAge(lastTurn.startedAt, now)} ago`
+              ? `${lastTurn.ok ? 'ok' : 'failed'} · ${(lastTurn.duration_ms / 1000).toFixed(1)} s · ${lastTurn.tokens_in}↑ ${lastTurn.tokens_out}↓ tokens · ${formatAge(lastTurn.started_at, now)} ago`
               : 'none yet'}
           </span>
         </div>
@@ -168,7 +168,7 @@ function LogTail({ name }: { name: string }) {
     <details className="section" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>◆ L0G T41L ◆</summary>
       {logs.isFetching ? <p className="muted">loading…</p> : null}
-      <pre className="file">{logs.data?.join('\n') ?? ''}</pre>
+      <pre className="file">{logs.data?.lines.join('\n') ?? ''}</pre>
     </details>
   )
 }

@@ -13,7 +13,7 @@ import { useToast } from './Toasts'
  */
 export function ApprovalsSection() {
   const trpc = useTRPC()
-  const pending = useQuery(trpc.approvals.pending.queryOptions())
+  const pending = useQuery(trpc.approvals.pending.queryOptions({}))
   const count = pending.data?.length ?? 0
   return (
     <Section title="P3NDING APPR0VALS" id="approvals" className={count > 0 ? 'attention' : ''} extra={count > 0 ? <span className="count"> ({count})</span> : null}>
@@ -128,7 +128,7 @@ function RequestSpawnForm() {
 
 function ApprovalHistory() {
   const trpc = useTRPC()
-  const history = useQuery(trpc.approvals.history.queryOptions())
+  const history = useQuery(trpc.approvals.history.queryOptions({}))
   if (!history.data?.length) return null
   return (
     <details>

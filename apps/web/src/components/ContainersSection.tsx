@@ -12,7 +12,7 @@ import { useToast } from './Toasts'
 export function ContainersSection() {
   const trpc = useTRPC()
   const now = useNow()
-  const agents = useQuery(trpc.agents.list.queryOptions())
+  const agents = useQuery(trpc.agents.list.queryOptions({}))
   const act = useAction()
   const start = useMutation(trpc.agents.start.mutationOptions())
   const stop = useMutation(trpc.agents.stop.mutationOptions())

@@ -6,7 +6,7 @@ import { NotificationsToggle } from './Notifications'
 
 export function Header() {
   const trpc = useTRPC()
-  const inbox = useQuery(trpc.messages.inbox.queryOptions())
+  const inbox = useQuery(trpc.messages.inbox.queryOptions({}))
   const unread = inbox.data?.unread ?? 0
   return (
     <header className="header">

@@ -9,7 +9,7 @@ import { useToast } from './Toasts'
 export function InboxSection() {
   const trpc = useTRPC()
   const toast = useToast()
-  const inbox = useQuery(trpc.messages.inbox.queryOptions())
+  const inbox = useQuery(trpc.messages.inbox.queryOptions({}))
   const markRead = useMutation(trpc.messages.markRead.mutationOptions())
   const mark = (id?: number) => async () => {
     try {

@@ -7,9 +7,8 @@ import { useTRPC } from '@/lib/trpc'
 
 type Listener = (e: LiveEvent) => void
 
-const LiveContext = createContext<{ subscribe: (l: Listener) => () => void; connected: boolean }>({
+const LiveContext = createContext<{ subscribe: (l: Listener) => () => void }>({
   subscribe: () => () => undefined,
-  connected: false,
 })
 
 /**
@@ -31,7 +30,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     })
   }, [queryClient, trpc])
 
-  const subscription = useSubscription(
+  useSubscription(
     trpc.live.events.subscriptionOptions(
       { after: after ?? 0 },
       {
@@ -88,8 +87,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     listeners.current.add(l)
     return () => void listeners.current.delete(l)
   }, [])
-  const connected = subscription.status === 'pending' && after !== null
-  const value = useMemo(() => ({ subscribe, connected }), [subscribe, connected])
+  const value = useMemo(() => ({ subscribe }), [subscribe])
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>
 }
 
@@ -98,8 +96,4 @@ export function useLiveEvents(listener: Listener): void {
   const ref = useRef(listener)
   ref.current = listener
   useEffect(() => subscribe((e) => ref.current(e)), [subscribe])
-}
-
-export function useLiveConnected(): boolean {
-  return useContext(LiveContext).connected
 }

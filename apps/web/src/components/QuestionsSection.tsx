@@ -18,7 +18,7 @@ function countdown(deadline: number, now: number): string {
  */
 export function QuestionsSection() {
   const trpc = useTRPC()
-  const pending = useQuery(trpc.questions.pending.queryOptions())
+  const pending = useQuery(trpc.questions.pending.queryOptions({}))
   const count = pending.data?.length ?? 0
 
   useEffect(() => {
@@ -99,7 +99,7 @@ function QuestionForm({ q }: { q: QuestionView }) {
 
 function QuestionHistory() {
   const trpc = useTRPC()
-  const history = useQuery(trpc.questions.history.queryOptions())
+  const history = useQuery(trpc.questions.history.queryOptions({}))
   if (!history.data?.length) return null
   return (
     <details className="section">

@@ -1,6 +1,7 @@
 'use client'
 import { useEffect, useRef, useState } from 'react'
 import '@xterm/xterm/css/xterm.css'
+import { FATAL_TERMINAL_CLOSES, serverFrameSchema } from '@hive/mcp/terminal-frames'
 
 type Status = { kind: 'connecting' } | { kind: 'connected' } | { kind: 'ended'; retryIn: number; reason: string } | { kind: 'error'; message: string }
 
@@ -9,8 +10,6 @@ const Reconnect = {
   MAX_MS: 15_000,
 } as const
 
-/** Close codes after which reconnecting cannot help (unknown agent, bad request). */
-const FATAL_CLOSE = new Set([4004, 4400])
 
 const THEME = {
   background: '#07090c',
@@ -89,12 +88,14 @@ export function Terminal({ agent, kind }: { agent: string; kind: 'shell' | 'clau
         let first = true
         socket.onmessage = (e: MessageEvent<ArrayBuffer | string>) => {
           if (typeof e.data === 'string') {
-            const control = JSON.parse(e.data) as { type: string; message?: string }
+            const parsed = serverFrameSchema.safeParse(JSON.parse(e.data))
+            if (!parsed.success) return
+            const control = parsed.data
             if (control.type === 'hello') {
               backoff = Reconnect.FIRST_MS
               setStatus({ kind: 'connected' })
             } else if (control.type === 'error') {
-              setStatus({ kind: 'error', message: control.message ?? 'terminal error' })
+              setStatus({ kind: 'error', message: control.message })
             }
             return
           }
@@ -108,7 +109,7 @@ export function Terminal({ agent, kind }: { agent: string; kind: 'shell' | 'clau
         }
         socket.onclose = (e) => {
           if (disposed || ws !== socket) return
-          if (FATAL_CLOSE.has(e.code)) {
+          if (FATAL_TERMINAL_CLOSES.includes(e.code)) {
             setStatus((s) => (s.kind === 'error' ? s : { kind: 'error', message: e.reason || 'terminal refused' }))
             return
           }

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import { HiveError, HiveErrorCode } from '../protocol/hive-error.ts'
-import { responseEnvelopeSchema, type ResponseEnvelope } from '../protocol/envelope.ts'
+import { describeZodError, responseEnvelopeSchema, type ResponseEnvelope } from '../protocol/envelope.ts'
+import type { OpInput, OpOutput, OpTable } from '../protocol/op-spec.ts'
 import { Limits } from '../protocol/limits.ts'
 import { LineSplitter } from './line-splitter.ts'
 
@@ -10,15 +11,19 @@ interface Pending {
 }
 
 /**
- * A JSON-lines RPC client for the hive's unix sockets. Calls may overlap (a long `recv` and a
- * `send` on one connection); answers are matched by id. Failures arrive as `HiveError`s.
+ * A JSON-lines RPC client for the hive's unix sockets, typed by the socket's operation table.
+ * Calls may overlap (a long `recv` and a `send` on one connection); answers are matched by id and
+ * parsed with the operation's output schema. Failures arrive as `HiveError`s.
  */
-export class JsonLinesClient {
+export class JsonLinesClient<T extends OpTable> {
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
   private closedError: HiveError | undefined
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly table: T,
+  ) {
     const splitter = new LineSplitter(
       Limits.MAX_LINE_BYTES * 4,
       (line) => this.onLine(line),
@@ -29,7 +34,7 @@ export class JsonLinesClient {
     socket.on('close', () => this.failAll(new HiveError(HiveErrorCode.Internal, 'connection to the daemon closed')))
   }
 
-  static connect(path: string): Promise<JsonLinesClient> {
+  static connect<T extends OpTable>(path: string, table: T): Promise<JsonLinesClient<T>> {
     return new Promise((resolve, reject) => {
       const socket = connect(path)
       const onError = (e: NodeJS.ErrnoException) => {
@@ -40,12 +45,23 @@ export class JsonLinesClient {
       socket.once('connect', () => {
         socket.off('error', onError)
         socket.setNoDelay?.(true)
-        resolve(new JsonLinesClient(socket))
+        resolve(new JsonLinesClient(socket, table))
       })
     })
   }
 
-  call(op: string, args: Record<string, unknown> = {}): Promise<unknown> {
+  /** Arguments may be left out only for operations that take none (the daemon says which field is missing). */
+  async call<K extends keyof T & string>(op: K, args?: OpInput<T, K>): Promise<OpOutput<T, K>> {
+    const result = await this.request(op, args ?? {})
+    const parsed = this.table[op]?.output.safeParse(result)
+    if (!parsed?.success) {
+      throw new HiveError(HiveErrorCode.Internal, `the daemon answered ${op} unexpectedly: ${parsed ? describeZodError(parsed.error, 'result') : 'unknown op'}`)
+    }
+    return parsed.data as OpOutput<T, K>
+  }
+
+  /** An unchecked request (tests of how the daemon answers malformed ones). */
+  request(op: string, args: unknown = {}): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError)
     const id = this.nextId++
     return new Promise((resolve, reject) => {

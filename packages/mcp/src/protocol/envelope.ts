@@ -10,13 +10,11 @@ export const requestEnvelopeSchema = z.object({
   op: z.string().min(1).max(64),
   args: z.record(z.string(), z.unknown()).optional(),
 })
-export type RequestEnvelope = z.infer<typeof requestEnvelopeSchema>
 
 const errorBodySchema = z.object({
   code: z.enum(Object.values(HiveErrorCode) as [HiveErrorCode, ...HiveErrorCode[]]),
   message: z.string(),
 })
-export type ErrorBody = z.infer<typeof errorBodySchema>
 
 export const responseEnvelopeSchema = z.discriminatedUnion('ok', [
   z.object({ id: z.number().int().nullable(), ok: z.literal(true), result: z.unknown() }),

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import { Limits } from './limits.ts'
 
-export const AGENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/
+const AGENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/
 /** Names with a meaning of their own on the wire; no agent may take them. */
-export const RESERVED_NAMES = ['operator', 'system', 'self', '*'] as const
+const RESERVED_NAMES = ['operator', 'system', 'self', '*'] as const
 export const MANAGER_NAME = 'manager'
 export const OPERATOR = 'operator'
 export const SYSTEM = 'system'

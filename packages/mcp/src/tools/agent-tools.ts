@@ -1,11 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { z } from 'zod'
-import { recvResultSchema } from '../protocol/agent-ops.ts'
 import { Limits } from '../protocol/limits.ts'
-import { defined, relay, type SocketCall } from './tool-call.ts'
+import { relay, type HiveCall } from './tool-call.ts'
 
 /** `send` and `recv`: the surface every agent has. */
-export function registerAgentTools(server: McpServer, call: SocketCall): void {
+export function registerAgentTools(server: McpServer, call: HiveCall): void {
   server.registerTool(
     'send',
     {
@@ -18,8 +17,7 @@ export function registerAgentTools(server: McpServer, call: SocketCall): void {
       },
     },
     ({ to, body }) =>
-      relay(call, 'send', { to, body }, (r) => {
-        const ids = (r as { ids?: number[] }).ids ?? []
+      relay(() => call('send', { to, body }), ({ ids }) => {
         return `sent to ${to} (${ids.length} message${ids.length === 1 ? '' : 's'})`
       }),
   )
@@ -40,8 +38,7 @@ export function registerAgentTools(server: McpServer, call: SocketCall): void {
       },
     },
     ({ wait_seconds }) =>
-      relay(call, 'recv', defined({ wait_seconds }), (r) => {
-        const { message, unread } = recvResultSchema.parse(r)
+      relay(() => call('recv', wait_seconds === undefined ? {} : { wait_seconds }), ({ message, unread }) => {
         if (!message) return '(empty)'
         const banner = message.redelivered ? '[redelivered — may already be handled]\n' : ''
         return `${banner}from: ${message.from}\n${message.body}\n(${unread} more unread)`

@@ -1,13 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { z } from 'zod'
 import { Limits } from '../protocol/limits.ts'
-import { defined, relay, type SocketCall } from './tool-call.ts'
+import { relay, type HiveCall } from './tool-call.ts'
 
 const agentName = z.string().describe('Agent name (^[a-z][a-z0-9-]{0,30}$)')
 const json = (r: unknown) => JSON.stringify(r)
 
 /** The manager's lifecycle and policy-gate tools, on top of the agent surface. */
-export function registerManagerTools(server: McpServer, call: SocketCall): void {
+export function registerManagerTools(server: McpServer, call: HiveCall): void {
   const lifecycle = [
     ['kill', 'Stop a sub-agent (no approval needed).'],
     ['start', 'Start a stopped sub-agent (no approval needed).'],
@@ -16,7 +16,7 @@ export function registerManagerTools(server: McpServer, call: SocketCall): void 
   ] as const
   for (const [op, description] of lifecycle) {
     server.registerTool(op, { title: op, description, inputSchema: { name: agentName } }, ({ name }) =>
-      relay(call, op, { name }, json),
+      relay(() => call(op, { name }), json),
     )
   }
 
@@ -30,7 +30,7 @@ export function registerManagerTools(server: McpServer, call: SocketCall): void 
         description: z.string().optional().describe('Why this agent is needed and what it will do'),
       },
     },
-    ({ name, description }) => relay(call, 'request_spawn', defined({ name, description }), json),
+    ({ name, description }) => relay(() => call('request_spawn', { name, description }), json),
   )
 
   server.registerTool(
@@ -46,7 +46,7 @@ export function registerManagerTools(server: McpServer, call: SocketCall): void 
       },
     },
     ({ agent, commit_ref, description }) =>
-      relay(call, 'request_apply_commit', defined({ agent, commit_ref, description }), json),
+      relay(() => call('request_apply_commit', { agent, commit_ref, description }), json),
   )
 
   server.registerTool(
@@ -66,6 +66,6 @@ export function registerManagerTools(server: McpServer, call: SocketCall): void 
       },
     },
     ({ question, options, multi, ttl_seconds }) =>
-      relay(call, 'ask_operator', defined({ question, options, multi, ttl_seconds }), json),
+      relay(() => call('ask_operator', { question, options, multi, ttl_seconds }), json),
   )
 }

@@ -1,25 +1,18 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import type { JsonLinesClient } from '../json-lines/json-lines-client.ts'
+import type { managerSurface } from '../protocol/agent-ops.ts'
 import { isHiveError } from '../protocol/hive-error.ts'
 
-/** Relays one socket call for a tool; expected failures become `isError` results, bugs throw. */
-export type SocketCall = (op: string, args: Record<string, unknown>) => Promise<unknown>
+/** The agent's socket as the tools see it (an agent calling a manager op is refused by the daemon). */
+export type HiveCall = JsonLinesClient<typeof managerSurface>['call']
 
-export async function relay(
-  call: SocketCall,
-  op: string,
-  args: Record<string, unknown>,
-  render: (result: unknown) => string,
-): Promise<CallToolResult> {
+/** Relays one socket call for a tool; expected failures become `isError` results, bugs throw. */
+export async function relay<R>(request: () => Promise<R>, render: (result: R) => string): Promise<CallToolResult> {
   try {
-    const result = await call(op, args)
+    const result = await request()
     return { content: [{ type: 'text', text: render(result) }] }
   } catch (e) {
     if (!isHiveError(e)) throw e
     return { content: [{ type: 'text', text: `error (${e.code}): ${e.message}` }], isError: true }
   }
-}
-
-/** Drops undefined fields so that optional tool arguments are not sent as explicit nulls. */
-export function defined(args: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))
 }

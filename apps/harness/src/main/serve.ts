@@ -1,0 +1,195 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createHTTPHandler } from '@trpc/server/adapters/standalone'
+import type { Logger } from 'pino'
+import {
+  AgentsRepository,
+  ApprovalsRepository,
+  EventsRepository,
+  MessageStore,
+  QuestionsRepository,
+  SettingsRepository,
+  TurnsRepository,
+  applyMigrations,
+  openDatabase,
+} from '@hive/db'
+import { JsonLinesServer } from '@hive/mcp/node'
+import { defaultClaudeBin } from '../adapters/claude-command.ts'
+import { env, modelEnvPassthrough } from '../adapters/env.ts'
+import { HivePaths } from '../adapters/hive-paths.ts'
+import { InstallPaths } from '../adapters/install-paths.ts'
+import { createLogger } from '../adapters/logger.ts'
+import { loadOrCreateOperatorToken } from '../adapters/operator-token.ts'
+import { PtyRegistry } from '../adapters/pty/pty-registry.ts'
+import type { ContainerRuntime } from '../adapters/runtime/container-runtime.ts'
+import { NspawnRuntime } from '../adapters/runtime/nspawn-runtime.ts'
+import { ProcessRuntime } from '../adapters/runtime/process-runtime.ts'
+import { tailLines } from '../adapters/tail-lines.ts'
+import { HARNESS_VERSION } from '../adapters/version.ts'
+import type { HiveServices } from '../operations/hive-services.ts'
+import { AgentActivity } from '../services/agent-activity.ts'
+import { AgentConfigs } from '../services/agent-configs.ts'
+import { AgentDirectory } from '../services/agent-directory.ts'
+import { AgentLifecycle } from '../services/agent-lifecycle.ts'
+import { ApprovalDesk } from '../services/approval-desk.ts'
+import { Broker } from '../services/broker.ts'
+import { BrokerJanitor, DEFAULT_RETENTION } from '../services/broker-janitor.ts'
+import { ControlChannel } from '../services/control-channel.ts'
+import { LiveBus } from '../services/live-bus.ts'
+import { forwardBrokerEvents } from '../services/message-view.ts'
+import { Messaging } from '../services/messaging.ts'
+import { QuestionDesk } from '../services/question-desk.ts'
+import { TurnJournal } from '../services/turn-journal.ts'
+import { createAdminSocketHandler } from '../transports/admin-socket.ts'
+import { AgentSockets } from '../transports/agent-sockets.ts'
+import type { ApiContext } from '../transports/api/context.ts'
+import { appRouter } from '../transports/api/root.ts'
+import { HttpServer } from '../transports/http/http-server.ts'
+import { staticFiles } from '../transports/http/static-files.ts'
+import { createTerminalUpgrade } from '../transports/http/terminal-socket.ts'
+
+/** Status lines for the operator on stdout; structured logs go to stderr. */
+const say = (line: string) => process.stdout.write(line + '\n')
+
+/** `hive serve`: the host daemon. Resolves when it has shut down after SIGTERM/SIGINT. */
+export async function serve(): Promise<void> {
+  const log = createLogger('hive')
+  const paths = new HivePaths(env.HIVE_HOME)
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 })
+  // Sockets live here: 0700 so nobody else can even reach them before their chmod.
+  mkdirSync(paths.runDir, { recursive: true, mode: 0o700 })
+  const token = loadOrCreateOperatorToken(paths.operatorToken)
+
+  const fresh = !existsSync(paths.db)
+  const applied = await applyMigrations(paths.db)
+  say(`◆ database ${paths.db}${fresh ? ' (new)' : ''}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`)
+  const db = await openDatabase(paths.db)
+  const messages = new MessageStore(db.sqlite)
+  const broker = new Broker(messages)
+  const janitor = new BrokerJanitor(
+    messages,
+    { ...DEFAULT_RETENTION, retentionMs: env.HIVE_MESSAGE_RETENTION_DAYS * 24 * 60 * 60 * 1000 },
+    log.child({ task: 'vacuum' }),
+  )
+  const live = new LiveBus()
+  forwardBrokerEvents(broker, live)
+  const runtime = pickRuntime(paths, log)
+  const terminals = new PtyRegistry()
+  const agents = new AgentsRepository(db.prisma)
+  const activity = new AgentActivity(live)
+  const control = new ControlChannel()
+  const directory = new AgentDirectory({ agents, runtime, broker, activity })
+  const sockets = new AgentSockets(paths, log)
+  const lifecycle = new AgentLifecycle({ paths, agents, runtime, directory, broker, activity, control, sockets, terminals, live, log })
+  const questions = new QuestionDesk({
+    questions: new QuestionsRepository(db.prisma),
+    broker,
+    live,
+    log,
+    clockScale: env.HIVE_TEST_MODE ? env.HIVE_TEST_CLOCK_SCALE : 1,
+  })
+  const approvals = new ApprovalDesk({ approvals: new ApprovalsRepository(db.prisma), paths, broker, live, log, directory, lifecycle })
+
+  let loginUrl = () => ''
+  const services: HiveServices = {
+    paths,
+    lifecycle,
+    directory,
+    configs: new AgentConfigs({ paths, settings: new SettingsRepository(db.prisma), directory, live }),
+    journal: new TurnJournal({ turns: new TurnsRepository(db.prisma), events: new EventsRepository(db.prisma), activity, broker, live, log }),
+    messaging: new Messaging(broker, directory),
+    broker,
+    control,
+    approvals,
+    questions,
+    live,
+    daemon: {
+      version: HARNESS_VERSION,
+      startedAt: Date.now(),
+      loginUrl: () => loginUrl(),
+      logTail: (name, lines) => tailLines(paths.agentLog(name), lines),
+    },
+  }
+  sockets.serve(services)
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/api/trpc/',
+    createContext: (): ApiContext => ({ services }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path }, 'api error')
+    },
+  })
+  const dashboard = staticFiles(InstallPaths.WEB_OUT)
+  const terminalUpgrade = createTerminalUpgrade({
+    registry: terminals,
+    spec: (agent, kind) => lifecycle.terminal(agent, kind),
+    log: log.child({ route: 'pty' }),
+  })
+  const http = await HttpServer.listen({
+    host: env.HIVE_HOST,
+    port: env.HIVE_PORT,
+    operatorToken: token,
+    log,
+    routes: async (req, res) => {
+      if (req.url?.startsWith('/api/trpc/')) {
+        trpc(req, res)
+        return true
+      }
+      return dashboard(req, res)
+    },
+    upgrade: terminalUpgrade,
+  })
+  loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(token)}`
+  const admin = await JsonLinesServer.listen(paths.adminSocket, 0o600, createAdminSocketHandler(services), log.child({ socket: 'admin' }))
+  await lifecycle.boot()
+  await questions.boot()
+  janitor.start()
+
+  say(
+    runtime.isolated
+      ? `◆ runtime: ${runtime.kind} — one user-namespaced container per agent (root inside is an unprivileged uid here)`
+      : '◆ runtime: process — agents run UNISOLATED on this host (development only)',
+  )
+  if (!['127.0.0.1', 'localhost', '::1'].includes(env.HIVE_HOST)) {
+    say(`◆ WARNING: listening on ${env.HIVE_HOST} without TLS; put a TLS proxy in front of it`)
+  }
+  if (!existsSync(join(InstallPaths.WEB_OUT, 'index.html'))) say('◆ dashboard not built: run `npm run build -w @hive/web` (npm start does it)')
+  say(`◆ hive serve ${HARNESS_VERSION} on ${http.origin} (home ${paths.home})`)
+  say(`◆ login: ${loginUrl()}`)
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down')
+      resolve()
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+  terminals.dispose()
+  await http.close()
+  await admin.close()
+  questions.dispose()
+  janitor.stop()
+  await lifecycle.shutdown()
+  await db.close()
+  say('◆ hive serve stopped')
+}
+
+function pickRuntime(paths: HivePaths, log: Logger): ContainerRuntime {
+  const wanted = env.HIVE_RUNTIME
+  const baseEnv = {
+    // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LOG_LEVEL: env.LOG_LEVEL,
+    ...modelEnvPassthrough(),
+  }
+  const claudeBin = env.HIVE_CLAUDE_BIN ?? defaultClaudeBin()
+  if (wanted === 'nixos-container') throw new Error('HIVE_RUNTIME=nixos-container is not available yet; use nspawn or process')
+  if (wanted === 'nspawn' || (wanted === 'auto' && NspawnRuntime.available())) {
+    if (!NspawnRuntime.available()) throw new Error('HIVE_RUNTIME=nspawn needs root and systemd-nspawn (apt-get install systemd-container)')
+    return new NspawnRuntime({ paths, log, projectRoot: InstallPaths.PROJECT_ROOT, agentBin: InstallPaths.AGENT_BIN, claudeBin, baseEnv })
+  }
+  if (wanted === 'auto') log.warn('no isolating runtime here (needs root and systemd-nspawn): using the UNISOLATED process runtime')
+  return new ProcessRuntime({ paths, log, agentCommand: [process.execPath, InstallPaths.AGENT_BIN], claudeBin, baseEnv })
+}

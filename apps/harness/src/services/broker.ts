@@ -1,0 +1,105 @@
+import { EventEmitter } from 'node:events'
+import type { MessageStore, StoredMessage } from '@hive/db'
+
+interface BrokerEvents {
+  /** A row was inserted (one per recipient). */
+  sent: [StoredMessage]
+  /** A row was leased to its recipient by `recv`. */
+  delivered: [StoredMessage]
+  /** Messages of an inbox nobody `recv`s from (the operator's) were marked read. */
+  read: [string]
+}
+
+/**
+ * Message delivery: the store holds the rows, the broker parks `recv` callers per recipient and
+ * wakes them synchronously on insert — no polling loop. Leases are taken in the same tick as the
+ * wake, so two parked receivers cannot get the same row.
+ */
+export class Broker {
+  readonly events = new EventEmitter<BrokerEvents>()
+  private readonly parked = new Map<string, Set<() => void>>()
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.events.setMaxListeners(0)
+  }
+
+  send(sender: string, recipients: string[], body: string, broadcast = false): StoredMessage[] {
+    const rows = this.store.insert(sender, recipients, body, this.now(), broadcast)
+    for (const row of rows) this.events.emit('sent', row)
+    for (const recipient of new Set(recipients)) this.wake(recipient)
+    return rows
+  }
+
+  /** Leases the oldest unread message, waiting up to `waitMs` for one; undefined if none came. */
+  async recv(recipient: string, waitMs: number, signal?: AbortSignal): Promise<StoredMessage | undefined> {
+    const deadline = this.now() + waitMs
+    for (;;) {
+      const row = this.store.leaseNext(recipient, this.now())
+      if (row) {
+        this.events.emit('delivered', row)
+        return row
+      }
+      const remaining = deadline - this.now()
+      if (remaining <= 0 || signal?.aborted) return undefined
+      await this.park(recipient, remaining, signal)
+    }
+  }
+
+  unread(recipient: string): number {
+    return this.store.unreadCount(recipient)
+  }
+
+  ack(recipient: string): number {
+    return this.store.ackLeased(recipient, this.now())
+  }
+
+  requeue(recipient: string): number {
+    const n = this.store.requeue(recipient)
+    if (n > 0) this.wake(recipient)
+    return n
+  }
+
+  recentFor(recipient: string, limit: number): StoredMessage[] {
+    return this.store.recentFor(recipient, limit)
+  }
+
+  unreadFor(recipient: string, limit: number): StoredMessage[] {
+    return this.store.unreadFor(recipient, limit)
+  }
+
+  recent(limit: number): StoredMessage[] {
+    return this.store.recent(limit)
+  }
+
+  markRead(recipient: string, id?: number): number {
+    const n = this.store.markRead(recipient, this.now(), id)
+    if (n > 0) this.events.emit('read', recipient)
+    return n
+  }
+
+  private park(recipient: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.parked.get(recipient)
+      if (!set) this.parked.set(recipient, (set = new Set()))
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        set.delete(done)
+        if (set.size === 0) this.parked.delete(recipient)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      signal?.addEventListener('abort', done, { once: true })
+      set.add(done)
+    })
+  }
+
+  private wake(recipient: string): void {
+    const set = this.parked.get(recipient)
+    if (!set) return
+    for (const done of [...set]) done()
+  }
+}
