@@ -48,6 +48,18 @@ describe('two agents talk through the real claude CLI', () => {
     expect(JSON.stringify(workerEnd.body)).toContain('sent to operator (1 message)')
   })
 
+  it('marks the operator mail read with hive read', async () => {
+    const unread = (await daemon.cliJson<Inbox>('inbox', '--unread', '--json')).messages
+    expect(unread.length).toBeGreaterThan(0)
+    const [first] = unread
+    const one = await daemon.cli('read', String(first?.id))
+    expect(one.stdout).toContain('1 message marked read')
+    expect((await daemon.cliJson<Inbox>('inbox', '--unread', '--json')).messages.map((m) => m.id)).not.toContain(first?.id)
+    expect((await daemon.cli('read')).stderr).toContain('give a message id or --all')
+    expect((await daemon.cli('read', '--all')).code).toBe(0)
+    expect((await daemon.cliJson<{ unread: number }>('inbox', '--json')).unread).toBe(0)
+  })
+
   it("offered each role exactly its tools, with haiku as the model", () => {
     const manager = hive.fake.requests.find((r) => r.script === 'manager')?.summary
     const worker = hive.fake.requests.find((r) => r.script === 'worker')?.summary

@@ -48,7 +48,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
     try {
       await fn(...args)
     } catch (e) {
-      if (isHiveError(e)) {
+      if (isHiveError(e) || e instanceof InvalidArgumentError) {
         process.stderr.write(`hive: ${e.message}\n`)
         process.exitCode = 1
         return
@@ -218,6 +218,18 @@ program
       for (const m of inbox.messages) {
         out(`${m.read ? ' ' : '●'} #${m.id} ${new Date(m.sent_at).toISOString()} from ${m.from}:\n    ${m.body.replaceAll('\n', '\n    ')}`)
       }
+    }),
+  )
+
+program
+  .command('read [id]')
+  .description("mark the operator's mail read: one message by id, or --all")
+  .option('--all', 'every unread message')
+  .action(
+    action(async (id: string | undefined, opts: { all?: boolean }) => {
+      if ((id === undefined) === !opts.all) throw new InvalidArgumentError('give a message id or --all (not both)')
+      const { marked } = await adminCall('mark_read', id === undefined ? {} : { id: positiveId(id) })
+      out(`${marked} message${marked === 1 ? '' : 's'} marked read`)
     }),
   )
 
