@@ -39,6 +39,12 @@ describe('LiveBus', () => {
     expect(bus.since(bus.current)).toEqual([])
   })
 
+  it('sends a client from a previous daemon life (ahead of the bus) to a snapshot', () => {
+    const bus = new LiveBus()
+    publishMany(bus, 3)
+    expect(bus.since(500)).toBeUndefined()
+  })
+
   it('answers undefined once part of the gap fell out of the ring', () => {
     const bus = new LiveBus()
     publishMany(bus, RING_SIZE + 5) // events 1–5 are dropped, 6 onwards kept

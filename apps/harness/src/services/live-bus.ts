@@ -52,7 +52,9 @@ export class LiveBus {
 
   /** Events after `seq`, or undefined when some of them are no longer kept. */
   since(seq: number): SequencedEvent[] | undefined {
-    if (seq >= this.seq) return []
+    // Ahead of us: the client counted in a previous daemon's life, so it must take a snapshot.
+    if (seq > this.seq) return undefined
+    if (seq === this.seq) return []
     const first = this.ring[0]
     if (!first || first.seq > seq + 1) return undefined
     return this.ring.slice(seq + 1 - first.seq)

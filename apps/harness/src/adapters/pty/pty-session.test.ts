@@ -411,6 +411,18 @@ describe('PtySession lifetime', () => {
     expect(fake.kills).toEqual(['SIGHUP'])
   })
 
+  it('reaps a session whose only viewer was dropped for stalling', () => {
+    const { session, fake, closed } = startSession()
+    const stalled = attachViewer(session)
+    flood(fake, FlowControl.HIGH_WATERMARK_BYTES + 1)
+    vi.advanceTimersByTime(2 * FlowControl.STALLED_VIEWER_MS)
+    expect(stalled.closeCode).toBe(TerminalClose.STALLED)
+    // Its socket then closes: detach finds no viewer, but the grace period still runs.
+    session.detach(stalled)
+    vi.advanceTimersByTime(Lifetime.GRACE_MS)
+    expect(closed).toEqual([{ exitCode: null }])
+  })
+
   it('uses the graceMs option for the grace period', () => {
     const { session, closed } = startSession({ graceMs: TEST_GRACE_MS })
     session.detach(attachViewer(session))

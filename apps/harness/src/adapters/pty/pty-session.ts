@@ -118,9 +118,14 @@ export class PtySession {
   detach(viewer: PtyViewer): void {
     if (!this.viewers.delete(viewer)) return
     this.updatePause()
-    if (this.viewers.size === 0 && !this.disposed) {
-      this.graceTimer = setTimeout(() => this.dispose(), this.opts.graceMs ?? Lifetime.GRACE_MS)
-    }
+    if (this.viewers.size === 0) this.startGrace()
+  }
+
+  /** The last viewer is gone: the PTY lives on for a reload, then goes. */
+  private startGrace(): void {
+    if (this.disposed) return
+    clearTimeout(this.graceTimer)
+    this.graceTimer = setTimeout(() => this.dispose(), this.opts.graceMs ?? Lifetime.GRACE_MS)
   }
 
   write(data: string | Buffer): void {
@@ -256,5 +261,7 @@ export class PtySession {
       }
     }
     this.updatePause()
+    // Its socket's later detach finds no viewer: the reap must start here, or the PTY leaks.
+    if (this.viewers.size === 0) this.startGrace()
   }
 }
