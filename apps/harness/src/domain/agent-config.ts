@@ -15,6 +15,32 @@ const bashPatternSchema = z
   .refine((p) => !/[()]/.test(p), 'bash pattern may not contain ( or )')
   .refine((p) => p.trim() !== '*' && p.trim() !== ':*', 'bash pattern "*" would allow every command')
 
+/** `host:port` an agent may reach through the gateway's CONNECT proxy (approved like any config). */
+const egressTargetSchema = z
+  .string()
+  .max(260)
+  .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?:[0-9]{1,5}$|^\[[0-9a-f:.]+\]:[0-9]{1,5}$/i, 'egress entry must be host:port (a DNS name or an IP literal, lowercase, no scheme)')
+  .refine((t) => {
+    const port = Number(t.slice(t.lastIndexOf(':') + 1))
+    return port >= 1 && port <= 65535
+  }, 'egress port must be 1..65535')
+
+/** Resource limits of the agent's container (cgroups): it dies alone when it hits them. */
+export const ContainerLimits = {
+  MEMORY_MB: 2048,
+  PIDS: 512,
+  /** cgroup v2 cpu.weight scale (1..10000, 100 = an equal share). */
+  CPU_WEIGHT: 100,
+} as const
+
+const limitsSchema = z
+  .object({
+    memoryMB: z.number().int().min(64).max(1024 * 1024).default(ContainerLimits.MEMORY_MB),
+    pids: z.number().int().min(16).max(1 << 22).default(ContainerLimits.PIDS),
+    cpuWeight: z.number().int().min(1).max(10_000).default(ContainerLimits.CPU_WEIGHT),
+  })
+  .strict()
+
 /** `agent.json`: the one source of truth for an agent's config (read by TS and by nix/agent.nix). */
 export const agentConfigSchema = z
   .object({
@@ -22,6 +48,8 @@ export const agentConfigSchema = z
     model: z.string().min(1).max(128).optional(),
     bash: z.array(bashPatternSchema).max(64).default([]),
     notesCompactBytes: z.number().int().min(1024).max(1024 * 1024).default(DEFAULT_NOTES_COMPACT_BYTES),
+    egress: z.array(egressTargetSchema).max(64).default([]),
+    limits: limitsSchema.default({ memoryMB: ContainerLimits.MEMORY_MB, pids: ContainerLimits.PIDS, cpuWeight: ContainerLimits.CPU_WEIGHT }),
   })
   .strict()
 
@@ -35,6 +63,8 @@ export function defaultAgentConfig(description?: string, role: 'agent' | 'manage
     ...(description ? { description } : {}),
     bash: role === 'manager' ? [...MANAGER_BASH_PATTERNS] : [],
     notesCompactBytes: DEFAULT_NOTES_COMPACT_BYTES,
+    egress: [],
+    limits: { memoryMB: ContainerLimits.MEMORY_MB, pids: ContainerLimits.PIDS, cpuWeight: ContainerLimits.CPU_WEIGHT },
   }
 }
 
