@@ -4,12 +4,13 @@ import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { benchRecv, benchSends, benchWake } from './broker-bench.ts'
 import { benchEventToBrowser } from './dashboard-bench.ts'
+import { benchGateway } from './gateway-bench.ts'
 import { benchPty } from './pty-bench.ts'
 
 const quick = process.argv.includes('--quick')
 const size = quick
-  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000, browser: 40, echo: 300, flood: 30_000_000, rounds: 3 }
-  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000, browser: 200, echo: 1000, flood: 150_000_000, rounds: 5 }
+  ? { sends: 5_000, wake: 300, bigRows: 1_000_000, lookups: 5_000, browser: 40, echo: 300, flood: 30_000_000, rounds: 3, ttft: 300, stream: 50_000_000 }
+  : { sends: 20_000, wake: 2_000, bigRows: 1_000_000, lookups: 20_000, browser: 200, echo: 1000, flood: 150_000_000, rounds: 5, ttft: 1000, stream: 200_000_000 }
 
 const step = (s: string) => process.stdout.write(`◆ ${s}\n`)
 
@@ -28,6 +29,9 @@ const browser = await benchEventToBrowser(size.browser)
 step(`terminals: echo (${size.echo}), ^C under flood, ${size.flood / 1e6} MB floods vs wetty (median of ${size.rounds})`)
 const term = await benchPty({ echoSamples: size.echo, floodBytes: size.flood, rounds: size.rounds })
 const round2 = (x: number) => Math.round(x * 100) / 100
+
+step(`model gateway: first SSE byte (${size.ttft} samples) and ${size.stream / 1e6} MB streams through gateway + forwarder vs direct`)
+const gateway = await benchGateway({ samples: size.ttft, streamBytes: size.stream, rounds: size.rounds })
 
 const results = {
   generated_at: new Date().toISOString(),
@@ -63,6 +67,7 @@ const results = {
     bytes_lost: term.bytesLost,
     flood_bytes: size.flood,
   },
+  gateway,
   dashboard: {
     event_to_browser_p50_ms: browser.p50_ms,
     event_to_browser_p95_ms: browser.p95_ms,
@@ -84,6 +89,8 @@ const rows: [string, string, string, string][] = [
   ['pty.server_cpu_s_per_100mb', String(results.pty.server_cpu_s_per_100mb), `wetty ${results.pty.wetty_server_cpu_s_per_100mb}`, ''],
   ['pty.ctrl_c_ms', String(results.pty.ctrl_c_ms), '', '< 200 ms'],
   ['pty.bytes_lost', String(results.pty.bytes_lost), '', '0'],
+  ['gateway.ttft_overhead_p50_ms', String(gateway.ttft_overhead_p50_ms), `direct p50 ${gateway.ttft_direct_p50_ms}`, '< 2 ms'],
+  ['gateway.throughput_ratio', String(gateway.throughput_ratio), `direct ${gateway.direct_mb_s} MB/s`, '≥ 0.95'],
   ['dashboard.event_to_browser_p95_ms', String(results.dashboard.event_to_browser_p95_ms), `p50 ${results.dashboard.event_to_browser_p50_ms}`, '< 100 ms'],
 ]
 const w = [36, 12, 22, 22]

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -14,13 +16,13 @@ describe('hive-agent mcp', () => {
   const { daemon } = useHive({ agents: ['worker'], stopped: true })
   const clients: Client[] = []
 
-  async function connect(agent: string): Promise<Client> {
+  async function connect(agent: string, env: Record<string, string> = {}): Promise<Client> {
     const client = new Client({ name: 'test', version: '0' })
     await client.connect(
       new StdioClientTransport({
         command: process.execPath,
         args: [HIVE_AGENT, 'mcp', '--socket', join(daemon.home, 'run', 'agents', agent, 'mcp.sock')],
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn' },
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
       }),
     )
     clients.push(client)
@@ -37,7 +39,7 @@ describe('hive-agent mcp', () => {
     expect((await worker.listTools()).tools.map((t) => t.name).sort()).toEqual(['recv', 'send'])
     const manager = await connect('manager')
     expect((await manager.listTools()).tools.map((t) => t.name).sort()).toEqual(
-      ['ask_operator', 'kill', 'recv', 'request_apply_commit', 'request_spawn', 'restart', 'send', 'start', 'update'].sort(),
+      ['ask_operator', 'commit_config', 'kill', 'recv', 'request_apply_commit', 'request_spawn', 'restart', 'send', 'start', 'update'].sort(),
     )
     const send = (await worker.listTools()).tools.find((t) => t.name === 'send')
     expect(send?.inputSchema.properties).toHaveProperty('to')
@@ -85,6 +87,32 @@ describe('hive-agent mcp', () => {
     expect(JSON.parse(started.content[0]?.text ?? '{}')).toMatchObject({ name: 'worker', state: 'running' })
     const killed = (await manager.callTool({ name: 'kill', arguments: { name: 'worker' } })) as ToolResult
     expect(JSON.parse(killed.content[0]?.text ?? '{}')).toMatchObject({ name: 'worker', state: 'stopped', desired: 'stopped' })
+  })
+
+  it("commits an agent's edited agent.json with commit_config, for request_apply_commit", async () => {
+    const repo = join(daemon.home, 'agents', 'worker', 'config')
+    const manager = await connect('manager', { HIVE_AGENTS_DIR: join(daemon.home, 'agents') })
+    const unchanged = (await manager.callTool({ name: 'commit_config', arguments: { agent: 'worker', message: 'nothing' } })) as ToolResult
+    expect(unchanged.isError).toBe(true)
+    expect(unchanged.content[0]?.text).toContain('nothing to commit')
+    const badName = (await manager.callTool({ name: 'commit_config', arguments: { agent: '../manager', message: 'x' } })) as ToolResult
+    expect(badName.content[0]?.text).toContain('error (BAD_REQUEST): commit_config: args.agent')
+
+    writeFileSync(join(repo, 'agent.json'), '{\n  "model": "sonnet",\n  "bash": ["git status"]\n}\n')
+    const committed = (await manager.callTool({ name: 'commit_config', arguments: { agent: 'worker', message: 'worker: sonnet' } })) as ToolResult
+    expect(committed.isError, committed.content[0]?.text).toBeFalsy()
+    const { sha } = JSON.parse(committed.content[0]?.text ?? '{}') as { sha: string }
+    const log = execFileSync('git', ['-C', repo, 'log', '-1', '--format=%H %an <%ae> %s'], { encoding: 'utf8' }).trim()
+    expect(log).toBe(`${sha} manager <manager@hive> worker: sonnet`)
+
+    const requested = (await manager.callTool({ name: 'request_apply_commit', arguments: { agent: 'worker', commit_ref: sha } })) as ToolResult
+    expect(requested.isError, requested.content[0]?.text).toBeFalsy()
+    const pending = await daemon.cliJson<{ agent: string; sha: string; diff: string }[]>('pending', '--json')
+    expect(pending).toContainEqual(expect.objectContaining({ agent: 'worker', sha, diff: expect.stringContaining('+  "model": "sonnet",') as string }))
+
+    const unset = await connect('manager')
+    const nowhere = (await unset.callTool({ name: 'commit_config', arguments: { agent: 'worker', message: 'x' } })) as ToolResult
+    expect(nowhere.content[0]?.text).toContain('HIVE_AGENTS_DIR is not set')
   })
 
   it('lets the operator override a model and destroy / purge from the CLI', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
+import { nspawnWorksHere } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { TerminalClient } from './support/terminal-client.ts'
 
@@ -46,23 +47,11 @@ function hostUidsOf(needle: string): number[] {
   return uids
 }
 
-/** Whether this machine can run the containers at all (root, systemd-nspawn, user namespaces). */
-function nspawnWorksHere(): boolean {
-  if (process.getuid?.() !== 0) return false
-  const probe = spawnSync(
-    'systemd-nspawn',
-    ['--quiet', '--register=no', '--keep-unit', '--machine=hive-probe', '--directory=/', '--volatile=yes', '--private-users=1879048192:65536', '--private-users-ownership=off', '--as-pid2', '--console=pipe', '/bin/true'],
-    { stdio: 'ignore', timeout: 20_000 },
-  )
-  if (probe.status !== 0) process.stderr.write('⚠ systemd-nspawn cannot run containers here: nspawn runtime tests skipped\n')
-  return probe.status === 0
-}
-
 /**
  * The nspawn runtime with the real CLI inside real containers: agents talk as before, but each
  * runs in its own user namespace — root inside, an unprivileged uid range on the host.
  */
-describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
+describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
   const hive = useHive({
     agents: ['worker'],
     env: { HIVE_RUNTIME: 'nspawn' },
@@ -75,8 +64,9 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
             input: { file_path: '/agents/worker/config/agent.json', content: '{\n  "bash": ["git status"],\n  "notesCompactBytes": 16384\n}\n' },
           },
         },
-        { toolUse: { name: 'Bash', input: { command: 'git -C /agents/worker/config commit -qam "worker: git status"', description: 'commit the change' } } },
-        { toolUse: { name: 'mcp__hyperhive__request_apply_commit', input: { agent: 'worker', commit_ref: 'HEAD', description: 'worker needs git status' } } },
+        { toolUse: { name: 'mcp__hyperhive__commit_config', input: { agent: 'worker', message: 'worker: git status' } } },
+        // A scripted model cannot echo the returned sha; commit_config moved main to it.
+        { toolUse: { name: 'mcp__hyperhive__request_apply_commit', input: { agent: 'worker', commit_ref: 'main', description: 'worker needs git status' } } },
         { text: 'Requested; the operator decides.' },
       ]),
       onTurnContaining('worker-replies', 'report from inside', [
@@ -117,17 +107,50 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
     const t = await TerminalClient.open(`${daemon.origin.replace('http', 'ws')}/pty/worker?kind=shell`, headers)
     try {
       const at = t.offset
-      t.type(`echo "R$((6*7))R ID=$(id -u) MAP=$(awk '{print $2}' /proc/self/uid_map) PWD=$(pwd) HOME_SEEN=$(test -e ${daemon.home}/operator.token && echo yes || echo no) RUN=$(ls /run/hive) RM=$(rm -f /run/hive/mcp.sock 2>&1 >/dev/null | grep -c denied)"; touch /state/from-the-shell\r`)
+      t.type(`echo "R$((6*7))R ID=$(id -u) MAP=$(awk '{print $2}' /proc/self/uid_map) PWD=$(pwd) HOME_SEEN=$(test -e ${daemon.home}/operator.token && echo yes || echo no) RUN=$(ls /run/hive | paste -sd, -) RM=$(rm -f /run/hive/mcp.sock 2>&1 >/dev/null | grep -c denied) RMPTY=$(rm -f /run/hive/pty.sock 2>&1 >/dev/null | grep -c denied)"; touch /state/from-the-shell\r`)
       const end = await t.waitFor('R42R', at)
       await t.waitFor('\n', end)
-      const line = /ID=(\d+) MAP=(\d+) PWD=(\S+) HOME_SEEN=(\w+) RUN=(\S+) RM=(\d)/.exec(t.bytes.subarray(at).toString())
+      const line = /ID=(\d+) MAP=(\d+) PWD=(\S+) HOME_SEEN=(\w+) RUN=(\S+) RM=(\d) RMPTY=(\d)/.exec(t.bytes.subarray(at).toString())
       expect(line?.[1], t.bytes.subarray(at).toString()).toBe('0')
       expect(Number(line?.[2])).toBeGreaterThanOrEqual(0x24000000)
       expect(line?.[3]).toBe('/state')
       expect(line?.[4]).toBe('no') // the host's hive home (and its secrets) is not in the container
-      expect(line?.[5]).toBe('mcp.sock') // only its own socket …
+      // Only its own sockets (mcp.sock, and pty.sock its terminals connect back to) …
+      expect(line?.[5]).toBe(readdirSync(join(daemon.home, 'run', 'agents', 'worker')).sort().join(','))
+      expect(line?.[5]?.split(',')).toEqual(expect.arrayContaining(['mcp.sock', 'pty.sock']))
       expect(line?.[6]).toBe('1') // … which it can use but not replace
+      expect(line?.[7]).toBe('1')
       await expect.poll(() => statSync(join(daemon.home, 'agents', 'worker', 'state', 'from-the-shell')).uid).toBe(Number(line?.[2]))
+    } finally {
+      t.close()
+    }
+  })
+
+  it("runs the terminal in the payload: its seccomp filter, no_new_privs, capability bounding set and cgroup", async () => {
+    const res = await fetch(daemon.loginUrl, { redirect: 'manual' })
+    const headers = { Cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '', Origin: daemon.origin }
+    const t = await TerminalClient.open(`${daemon.origin.replace('http', 'ws')}/pty/worker?kind=shell`, headers)
+    try {
+      const at = t.offset
+      // `[.]` keeps the search from finding its own command line.
+      const agentPid = `$(for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'hive-agent[.]mjs serve' && echo \${p#/proc/}; done | head -n1)`
+      t.type(
+        `A=${agentPid}; echo "B$((6*7))B"; grep -E 'Seccomp|NoNewPrivs|CapBnd' /proc/self/status; ` +
+          `grep -E 'Seccomp|NoNewPrivs|CapBnd' /proc/$A/status | sed 's/^/PAYLOAD-/'; ` +
+          `echo "SELF-CG=$(cat /proc/self/cgroup | paste -sd'|' -)"; echo "PAYLOAD-CG=$(cat /proc/$A/cgroup | paste -sd'|' -)"; echo "E$((6*7))E"\r`,
+      )
+      const begin = await t.waitFor('B42B', at)
+      const end = await t.waitFor('E42E', begin)
+      const out = t.bytes.subarray(begin, end).toString().replaceAll('\r', '')
+      const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)$`, 'm').exec(out)?.[1]
+      expect(field('Seccomp'), out).toBe('2') // nspawn's filter (an nsenter'd shell has 0)
+      expect(field('NoNewPrivs')).toBe('1')
+      expect(field('PAYLOAD-Seccomp')).toBe('2')
+      expect(field('CapBnd')).toBe(field('PAYLOAD-CapBnd'))
+      expect(field('CapBnd')).toMatch(/^[0-9a-f]{16}$/)
+      const cgroup = (who: string) => new RegExp(`^${who}-CG=(.+)$`, 'm').exec(out)?.[1]
+      expect(cgroup('SELF')).toBeDefined()
+      expect(cgroup('SELF')).toBe(cgroup('PAYLOAD')) // the container's cgroup, not the daemon's
     } finally {
       t.close()
     }
@@ -171,15 +194,20 @@ describe.runIf(nspawnWorksHere())('nspawn runtime', () => {
 
   it("lets the manager edit and commit another agent's config in its container, for the operator to approve", async () => {
     expect((await daemon.cli('send', 'manager', 'please give worker git status')).code).toBe(0)
-    let pending: { id: number; kind: string; agent: string; diff?: string }[] = []
+    let pending: { id: number; kind: string; agent: string; sha?: string; diff?: string }[] = []
     await expect
       .poll(async () => (pending = await daemon.cliJson<typeof pending>('pending', '--json')), { timeout: 120_000, interval: 500 })
       .toHaveLength(1)
     expect(pending[0]).toMatchObject({ kind: 'apply_commit', agent: 'worker' })
     expect(pending[0]?.diff).toContain('+  "bash": ["git status"]')
     const repo = join(daemon.home, 'agents', 'worker', 'config')
-    const author = spawnSync('git', ['-c', 'safe.directory=*', '-C', repo, 'log', '-1', '--format=%an'], { encoding: 'utf8' }).stdout.trim()
+    const [author, subject] = spawnSync('git', ['-c', 'safe.directory=*', '-C', repo, 'log', '-1', '--format=%an%n%s'], { encoding: 'utf8' }).stdout.trim().split('\n')
     expect(author).toBe('manager')
+    expect(subject).toBe('worker: git status')
+    // The commit came from the tool, whose sha is the one pinned for approval.
+    const committed = hive.fake.requests.find((r) => r.script === 'manager-configures' && r.answer === 'step 3')
+    expect(pending[0]?.sha).toMatch(/^[0-9a-f]{40}$/)
+    expect(JSON.stringify(committed?.body)).toContain(`{\\"sha\\":\\"${pending[0]?.sha}\\"}`)
     expect(statSync(join(repo, 'agent.json')).uid).toBeGreaterThanOrEqual(0x24000000) // the manager's uid, not root
 
     expect((await daemon.cli('approve', String(pending[0]?.id))).code).toBe(0)

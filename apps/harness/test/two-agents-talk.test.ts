@@ -64,8 +64,10 @@ describe('two agents talk through the real claude CLI', () => {
     const manager = hive.fake.requests.find((r) => r.script === 'manager')?.summary
     const worker = hive.fake.requests.find((r) => r.script === 'worker')?.summary
     expect(manager && worker).toBeTruthy()
-    // The manager's Bash exists only for its default `git -C /agents/*` pattern (config commits).
-    expect(sorted(manager?.tools ?? [])).toEqual(sorted([...BUILTINS, 'Bash', ...mcpToolNames('manager')]))
+    // No Bash for the manager by default: it commits configs through commit_config.
+    expect(sorted(manager?.tools ?? [])).toEqual(sorted([...BUILTINS, ...mcpToolNames('manager')]))
+    expect(manager?.tools).toContain('mcp__hyperhive__commit_config')
+    expect(manager?.tools).not.toContain('Bash')
     expect(sorted(worker?.tools ?? [])).toEqual(sorted([...BUILTINS, ...mcpToolNames('agent')]))
     expect(worker?.tools).not.toContain('Bash')
     expect(manager?.model).toMatch(/haiku/)

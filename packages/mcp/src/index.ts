@@ -9,7 +9,14 @@ export type { OpInput, OpOutput, OpSpec, OpTable } from './protocol/op-spec.ts'
 export { adminOps } from './protocol/admin-ops.ts'
 export type { AdminOp } from './protocol/admin-ops.ts'
 export { agentOps, controlCommandSchema, managerOps, managerSurface } from './protocol/agent-ops.ts'
-export type { AgentOp, AskOperatorArgs, ControlCommand, ManagerOp } from './protocol/agent-ops.ts'
+export type { AgentOp, AskOperatorArgs, ControlCommand, ControlMessage, ManagerOp } from './protocol/agent-ops.ts'
+export {
+  PTY_RELAY_SOCKET_NAME,
+  PtyRelayLimits,
+  agentRelayFrameSchema,
+  daemonRelayFrameSchema,
+} from './protocol/pty-relay-frames.ts'
+export type { AgentRelayFrame, DaemonRelayFrame, TerminalRequest } from './protocol/pty-relay-frames.ts'
 export { HELPER_EVENT_NAMES, helperEventSchema } from './protocol/helper-events.ts'
 export type { HelperEvent } from './protocol/helper-events.ts'
 export { roleSchema, turnConfigSchema } from './protocol/views.ts'

@@ -10,6 +10,8 @@ export interface LoggedRequest {
   at: number
   method: string
   path: string
+  /** The credentials it came with (x-api-key / authorization), to prove who added them. */
+  auth: { apiKey: string | undefined; authorization: string | undefined }
   summary: RequestSummary | undefined
   body: unknown
   /** Name of the script that answered, or undefined (default reply / not a messages call). */
@@ -65,7 +67,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     } catch {
       body = raw
     }
-    const base = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, body }
+    const header = (name: string) => [req.headers[name]].flat()[0]
+    const base = {
+      at: Date.now(),
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      auth: { apiKey: header('x-api-key'), authorization: header('authorization') },
+      body,
+    }
 
     if (req.method === 'POST' && url.pathname === '/v1/messages/count_tokens') {
       log({ ...base, summary: undefined, script: undefined, answer: 'count_tokens' })

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
+import { ContainerNet } from '../domain/container-net.ts'
 
 /**
  * The harness's environment, parsed once. Everything else reads `env`, never `process.env`,
@@ -9,6 +10,19 @@ const envSchema = z.object({
   /** State root (database, sockets, agent dirs). */
   HIVE_HOME: z.string().min(1).default('.hive'),
   HIVE_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Names the daemon is also reached by (behind a TLS proxy), comma-separated. A request whose
+   * Host is none of these, a loopback name or HIVE_HOST is refused (DNS rebinding).
+   */
+  HIVE_PUBLIC_HOST: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
   /** 0 picks a free port (tests); the chosen one is printed in the login URL. */
   HIVE_PORT: z.coerce.number().int().min(0).max(65535).default(7000),
   /** Container runtime: auto picks nspawn as root with systemd-nspawn, else process. */
@@ -18,10 +32,24 @@ const envSchema = z.object({
   HIVE_SOCKET: z.string().min(1).default('/run/hive/mcp.sock'),
   HIVE_STATE_DIR: z.string().min(1).default('/state'),
   HIVE_RUN_DIR: z.string().min(1).default('/run/hive'),
+  /** Manager only: every agent's dir (`<dir>/<name>/config`), where `commit_config` commits. */
+  HIVE_AGENTS_DIR: z.string().min(1).optional(),
+  /** Author and committer of the manager's config commits; default the agent's name. */
+  GIT_AUTHOR_NAME: z.string().min(1).optional(),
+  GIT_AUTHOR_EMAIL: z.string().min(1).optional(),
+  GIT_COMMITTER_NAME: z.string().min(1).optional(),
+  GIT_COMMITTER_EMAIL: z.string().min(1).optional(),
+  /** In-container side: the model gateway's socket, relayed by a forwarder on 127.0.0.1:HIVE_FORWARDER_PORT. */
+  HIVE_GATEWAY_SOCKET: z.string().min(1).optional(),
+  HIVE_FORWARDER_PORT: z.coerce.number().int().min(1).max(65535).default(ContainerNet.FORWARDER_PORT),
+  /** Where the daemon's model gateway sends agents' requests (the tests' fake model, or the API). */
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.anthropic.com'),
   /** Path of the `claude` executable; default: the `@anthropic-ai/claude-code` dependency. */
   HIVE_CLAUDE_BIN: z.string().min(1).optional(),
   /** Acked messages older than this many days are deleted (the broker stays bounded). */
   HIVE_MESSAGE_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(14),
+  /** A dashboard session unused this long is gone (fractions allowed: tests use seconds). */
+  HIVE_SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 365).default(12),
   /** Enables test-only conveniences (HIVE_TEST_CLOCK_SCALE). Never set in production. */
   HIVE_TEST_MODE: z
     .enum(['0', '1'])
@@ -45,6 +73,29 @@ function parseEnv(): Env {
 }
 
 export const env = parseEnv()
+
+/** Secrets of the operator that reach the model only through the gateway, never a container. */
+const OPERATOR_SECRETS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] as const
+
+/** The operator's model credentials, as the gateway adds them on the host side. */
+export interface OperatorCredentials {
+  apiKey?: string
+  authToken?: string
+  oauthToken?: string
+}
+
+export function operatorCredentials(): OperatorCredentials {
+  // eslint-disable-next-line no-restricted-properties -- secrets are read where they are used, never stored in env
+  const { ANTHROPIC_API_KEY: apiKey, ANTHROPIC_AUTH_TOKEN: authToken, CLAUDE_CODE_OAUTH_TOKEN: oauthToken } = process.env
+  return { ...(apiKey ? { apiKey } : {}), ...(authToken ? { authToken } : {}), ...(oauthToken ? { oauthToken } : {}) }
+}
+
+/** The model variables for an isolated container: no operator secret, no upstream URL. */
+export function isolatedModelEnv(): Record<string, string> {
+  const all = modelEnvPassthrough()
+  for (const k of [...OPERATOR_SECRETS, 'ANTHROPIC_BASE_URL']) delete all[k]
+  return all
+}
 
 /**
  * Variables handed through to agents so that `claude` reaches its model: API key / base URL

@@ -1,4 +1,6 @@
 import { join } from 'node:path'
+import { PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
+import { ContainerNet } from '../domain/container-net.ts'
 
 /** Names of an agent's files, the same on the host and in its container. */
 export const AgentFileNames = {
@@ -34,6 +36,14 @@ export class HivePaths {
   }
   agentSocket(name: string): string {
     return join(this.agentRunDir(name), 'mcp.sock')
+  }
+  /** Where the agent's payload connects back with the terminals it spawns (nspawn). */
+  agentPtySocket(name: string): string {
+    return join(this.agentRunDir(name), PTY_RELAY_SOCKET_NAME)
+  }
+  /** The agent's model gateway and egress proxy (see transports/gateway). */
+  agentGatewaySocket(name: string): string {
+    return join(this.agentRunDir(name), ContainerNet.GATEWAY_SOCKET)
   }
   agentDir(name: string): string {
     return join(this.home, 'agents', name)

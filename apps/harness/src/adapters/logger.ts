@@ -6,5 +6,8 @@ import { env } from './env.ts'
  * protocol itself).
  */
 export function createLogger(name: string): Logger {
-  return pino({ name, level: env.LOG_LEVEL }, pino.destination(2))
+  // Sync: an agent's stderr is a pipe to the daemon (its rotating log). If the daemon dies, the
+  // async destination's exit flush retries EPIPE forever and the agent never exits; the sync one
+  // turns logging into a no-op at the first EPIPE (pino's filterBrokenPipe).
+  return pino({ name, level: env.LOG_LEVEL }, pino.destination({ dest: 2, sync: true }))
 }

@@ -1,7 +1,10 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 
-/** The operator's secret: created once (0600), then read at every start. */
+/** Random bytes in an operator token (base64url: 43 characters). */
+const TOKEN_BYTES = 32
+
+/** The operator's secret: created once (0600), then read at every start until rotated. */
 export function loadOrCreateOperatorToken(file: string): string {
   try {
     const token = readFileSync(file, 'utf8').trim()
@@ -9,8 +12,29 @@ export function loadOrCreateOperatorToken(file: string): string {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
   }
-  const token = randomBytes(32).toString('base64url')
-  writeFileSync(file, token + '\n', { mode: 0o600, flag: 'w' })
+  return writeNewOperatorToken(file)
+}
+
+/**
+ * A fresh token replaces the file atomically: written and synced under a temporary name created
+ * 0600, then renamed over the old one, so a crash leaves either the old token or the new one.
+ */
+export function writeNewOperatorToken(file: string): string {
+  const token = randomBytes(TOKEN_BYTES).toString('base64url')
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  const fd = openSync(temp, 'wx', 0o600)
+  try {
+    writeSync(fd, token + '\n')
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  try {
+    renameSync(temp, file)
+  } catch (e) {
+    rmSync(temp, { force: true })
+    throw e
+  }
   return token
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { JsonLinesClient, Limits, agentOps, mcpToolNames, type DeliveredMessage, type TurnConfig } from '@hive/mcp'
+import { JsonLinesClient, Limits, agentOps, mcpToolNames, type DeliveredMessage, type TerminalRequest, type TurnConfig } from '@hive/mcp'
 import { resolveToolGrant } from '../domain/allowed-tools.ts'
 import { buildWakePrompt } from '../domain/wake-prompt.ts'
 import { writeAgentFiles, type AgentFiles } from './agent-files.ts'
@@ -37,12 +37,15 @@ export interface TurnLoopOptions {
   claudeEnv: NodeJS.ProcessEnv
   log: Logger
   signal: AbortSignal
+  /** Where terminal requests go (terminal-host.ts): the operator's terminals run in the payload. */
+  terminals: { open(request: TerminalRequest): void }
 }
 
 /**
  * `hive-agent serve`: long-poll `recv` → wake prompt → one real `claude` turn → forward its stream
  * → record the Turn → ack. Un-acked messages are redelivered after a restart (at-least-once).
- * Beside it, a control loop takes the operator's cancel / compact / new-session commands.
+ * Beside it, a control loop takes the operator's cancel / compact / new-session commands and
+ * the terminals the operator opens.
  */
 export async function runTurnLoop(opts: TurnLoopOptions): Promise<void> {
   const loop = await TurnLoop.connect(opts)
@@ -121,7 +124,12 @@ class TurnLoop {
 
   private async controlLoop(): Promise<void> {
     while (!this.opts.signal.aborted) {
-      const { command } = await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS })
+      const message = await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS })
+      if (message.command === 'open_terminal') {
+        this.opts.terminals.open(message.terminal)
+        continue
+      }
+      const { command } = message
       if (command === 'cancel') {
         this.opts.log.info({ agent: this.name }, 'operator cancelled the turn')
         this.currentTurn?.abort()

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError } from 'commander'
 import { isHiveError, type AgentView } from '@hive/mcp'
 import { HARNESS_VERSION } from '../adapters/version.ts'
+import { terminalSafe, terminalSafeJson } from '../domain/terminal-safe.ts'
 import { adminCall } from './admin-call.ts'
 import { formatAge, renderTable } from './table.ts'
 
@@ -9,11 +10,16 @@ interface JsonFlag {
   json?: boolean
 }
 
+/**
+ * Everything the CLI prints goes through here: diffs, message bodies, questions, notes and logs
+ * come from agents, and a raw ESC or C1 in them would drive the operator's terminal.
+ */
 function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  const safe = terminalSafe(text)
+  process.stdout.write(safe.endsWith('\n') ? safe : safe + '\n')
 }
 function printJson(value: unknown): void {
-  out(JSON.stringify(value, null, 2))
+  out(terminalSafeJson(value))
 }
 
 function positiveId(value: string): number {
@@ -49,7 +55,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
       await fn(...args)
     } catch (e) {
       if (isHiveError(e) || e instanceof InvalidArgumentError) {
-        process.stderr.write(`hive: ${e.message}\n`)
+        process.stderr.write(`hive: ${terminalSafe(e.message)}\n`)
         process.exitCode = 1
         return
       }
@@ -91,7 +97,8 @@ program
   .action(
     action(async (opts: JsonFlag & { all?: boolean }) => {
       const agents = await adminCall('list', { all: opts.all ?? false })
-      out(opts.json ? JSON.stringify(agents, null, 2) : renderAgents(agents))
+      if (opts.json) printJson(agents)
+      else out(renderAgents(agents))
     }),
   )
 
@@ -297,7 +304,8 @@ program
   .action(
     action(async (name: string, opts: JsonFlag & { lines?: number }) => {
       const logs = await adminCall('logs', { name, ...(opts.lines ? { lines: opts.lines } : {}) })
-      out(opts.json ? JSON.stringify(logs, null, 2) : logs.lines.join('\n') || '(no log yet)')
+      if (opts.json) printJson(logs)
+      else out(logs.lines.join('\n') || '(no log yet)')
     }),
   )
 
@@ -307,6 +315,31 @@ program
   .action(
     action(async () => {
       out((await adminCall('login_url')).url)
+    }),
+  )
+
+program
+  .command('logout')
+  .description('end dashboard sessions: --all ends every one (the operator token stays)')
+  .option('--all', 'every session, in every browser')
+  .action(
+    action(async (opts: { all?: boolean }) => {
+      if (!opts.all) throw new InvalidArgumentError('give --all: the CLI cannot tell one browser from another')
+      const { revoked } = await adminCall('logout_all')
+      out(`${revoked} session${revoked === 1 ? '' : 's'} ended; log in again with the URL \`hive login-url\` prints`)
+    }),
+  )
+
+program
+  .command('token')
+  .description('the operator token')
+  .command('rotate')
+  .description('replace the operator token: the old one and every dashboard session stop working')
+  .action(
+    action(async () => {
+      const { url, revoked } = await adminCall('rotate_token')
+      out(`operator token rotated; ${revoked} session${revoked === 1 ? '' : 's'} ended`)
+      out(`login: ${url}`)
     }),
   )
 

@@ -1,19 +1,21 @@
 import { z } from 'zod'
+import { blanketPatternReason } from './bash-pattern.ts'
 
 const DEFAULT_MODEL = 'haiku'
 /** notes.md above this many bytes is compacted by a short second `claude` session. */
 const DEFAULT_NOTES_COMPACT_BYTES = 16 * 1024
 
 /**
- * A Bash allow-list entry as in claude's `--allowedTools "Bash(<pattern>)"` grammar. A lone `*`
- * would be blanket Bash, which agents never get; `(` `)` would break out of the grammar.
+ * A Bash allow-list entry as in claude's `--allowedTools "Bash(<pattern>)"` grammar. Blanket Bash
+ * — `*`, or a shell, runner or open `git` option in effect (bash-pattern.ts) — is refused; `(` `)`
+ * would break out of the grammar.
  */
 const bashPatternSchema = z
   .string()
   .min(1, 'bash pattern is empty')
   .max(200)
   .refine((p) => !/[()]/.test(p), 'bash pattern may not contain ( or )')
-  .refine((p) => p.trim() !== '*' && p.trim() !== ':*', 'bash pattern "*" would allow every command')
+  .refine((p) => blanketPatternReason(p) === undefined, { error: (issue) => blanketPatternReason(String(issue.input)) ?? 'bash pattern is too broad' })
 
 /** `host:port` an agent may reach through the gateway's CONNECT proxy (approved like any config). */
 const egressTargetSchema = z
@@ -55,8 +57,11 @@ export const agentConfigSchema = z
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>
 
-/** The manager edits other agents' config repos (mounted at /agents in its container) with git. */
-const MANAGER_BASH_PATTERNS = ['git -C /agents/*']
+/**
+ * The manager gets no Bash by default: it edits /agents/<name>/config/agent.json with Write/Edit
+ * and commits through its `commit_config` tool (`git -C /agents/*` admitted `-c alias.x='!cmd'`).
+ */
+const MANAGER_BASH_PATTERNS: readonly string[] = []
 
 export function defaultAgentConfig(description?: string, role: 'agent' | 'manager' = 'agent'): AgentConfig {
   return {

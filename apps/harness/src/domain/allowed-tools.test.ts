@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolveToolGrant } from './allowed-tools.ts'
-import { agentConfigSchema, effectiveModel } from './agent-config.ts'
+import { agentConfigSchema, defaultAgentConfig, effectiveModel } from './agent-config.ts'
 
 describe('resolveToolGrant', () => {
   it('gives no Bash at all without patterns', () => {
@@ -16,11 +16,18 @@ describe('resolveToolGrant', () => {
     expect(g.allowed).toContain('Bash(ls)')
     expect(g.allowed).not.toContain('Bash')
   })
+
+  it('gives the default manager no Bash: it commits configs through commit_config', () => {
+    const g = resolveToolGrant(defaultAgentConfig(undefined, 'manager').bash, ['mcp__hyperhive__commit_config'])
+    expect(g.builtins).not.toContain('Bash')
+    expect(g.allowed.filter((t) => t.startsWith('Bash'))).toEqual([])
+    expect(g.allowed).toContain('mcp__hyperhive__commit_config')
+  })
 })
 
 describe('agent.json', () => {
   it('refuses patterns that would widen to every command or break the grammar', () => {
-    for (const bad of ['*', ':*', 'git) Bash(rm', '']) {
+    for (const bad of ['*', ':*', '**', '*:*', 'sh *', 'bash *', 'env *', 'git -C /agents/*', 'git) Bash(rm', '']) {
       expect(agentConfigSchema.safeParse({ bash: [bad] }).success).toBe(false)
     }
     expect(agentConfigSchema.safeParse({ bash: ['git *'], unknown: 1 }).success).toBe(false)

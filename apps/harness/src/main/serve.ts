@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs'
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import type { Logger } from 'pino'
@@ -7,6 +8,8 @@ import {
   ApprovalsRepository,
   EventsRepository,
   MessageStore,
+  ModelRequestsRepository,
+  OperatorSessionsRepository,
   QuestionsRepository,
   SettingsRepository,
   TurnsRepository,
@@ -15,12 +18,14 @@ import {
 } from '@hive/db'
 import { JsonLinesServer } from '@hive/mcp/node'
 import { defaultClaudeBin } from '../adapters/claude-command.ts'
-import { env, modelEnvPassthrough } from '../adapters/env.ts'
+import { readAppliedConfig } from '../adapters/agent-dirs.ts'
+import { env, isolatedModelEnv, modelEnvPassthrough, operatorCredentials } from '../adapters/env.ts'
 import { HivePaths } from '../adapters/hive-paths.ts'
 import { InstallPaths } from '../adapters/install-paths.ts'
 import { createLogger } from '../adapters/logger.ts'
 import { loadOrCreateOperatorToken } from '../adapters/operator-token.ts'
 import { PtyRegistry } from '../adapters/pty/pty-registry.ts'
+import { PtyRelay } from '../adapters/pty/pty-relay.ts'
 import type { ContainerRuntime } from '../adapters/runtime/container-runtime.ts'
 import { NspawnRuntime } from '../adapters/runtime/nspawn-runtime.ts'
 import { ProcessRuntime } from '../adapters/runtime/process-runtime.ts'
@@ -38,12 +43,17 @@ import { ControlChannel } from '../services/control-channel.ts'
 import { LiveBus } from '../services/live-bus.ts'
 import { forwardBrokerEvents } from '../services/message-view.ts'
 import { Messaging } from '../services/messaging.ts'
+import { OperatorAuth } from '../services/operator-auth.ts'
+import { OperatorSessions } from '../services/operator-sessions.ts'
 import { QuestionDesk } from '../services/question-desk.ts'
 import { TurnJournal } from '../services/turn-journal.ts'
 import { createAdminSocketHandler } from '../transports/admin-socket.ts'
 import { AgentSockets } from '../transports/agent-sockets.ts'
+import { ModelGateway } from '../transports/gateway/model-gateway.ts'
+import { CLAUDE_CLI_HOSTS } from '../domain/claude-cli-hosts.ts'
 import type { ApiContext } from '../transports/api/context.ts'
 import { appRouter } from '../transports/api/root.ts'
+import { allowedHostnames } from '../transports/http/host-check.ts'
 import { HttpServer } from '../transports/http/http-server.ts'
 import { staticFiles } from '../transports/http/static-files.ts'
 import { createTerminalUpgrade } from '../transports/http/terminal-socket.ts'
@@ -64,6 +74,11 @@ export async function serve(): Promise<void> {
   const applied = await applyMigrations(paths.db)
   say(`◆ database ${paths.db}${fresh ? ' (new)' : ''}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`)
   const db = await openDatabase(paths.db)
+  const auth = new OperatorAuth({
+    tokenFile: paths.operatorToken,
+    token,
+    sessions: new OperatorSessions({ rows: new OperatorSessionsRepository(db.prisma), idleMs: env.HIVE_SESSION_IDLE_HOURS * 60 * 60 * 1000 }),
+  })
   const messages = new MessageStore(db.sqlite)
   const broker = new Broker(messages)
   const janitor = new BrokerJanitor(
@@ -73,13 +88,36 @@ export async function serve(): Promise<void> {
   )
   const live = new LiveBus()
   forwardBrokerEvents(broker, live)
-  const runtime = pickRuntime(paths, log)
+  const control = new ControlChannel()
+  // nspawn terminals: the payload spawns them and connects back to its pty.sock.
+  const ptyRelay = new PtyRelay({
+    paths,
+    log: log.child({ socket: 'pty' }),
+    request: (agent, terminal) => control.push(agent, { command: 'open_terminal', terminal }),
+  })
+  const runtime = pickRuntime(paths, log, ptyRelay)
   const terminals = new PtyRegistry()
   const agents = new AgentsRepository(db.prisma)
   const activity = new AgentActivity(live)
-  const control = new ControlChannel()
   const directory = new AgentDirectory({ agents, runtime, broker, activity })
-  const sockets = new AgentSockets(paths, log)
+  const modelRequests = new ModelRequestsRepository(db.prisma)
+  const journal = new TurnJournal({ turns: new TurnsRepository(db.prisma), events: new EventsRepository(db.prisma), activity, broker, live, log })
+  let httpPort = 0
+  const gateway = new ModelGateway({
+    upstream: new URL(env.ANTHROPIC_BASE_URL),
+    credentials: operatorCredentials(),
+    egress: {
+      allowed: (agent) => [...appliedEgress(paths, agent, log), ...CLAUDE_CLI_HOSTS],
+      daemon: { port: () => httpPort, addresses: () => [env.HIVE_HOST, ...localAddresses()] },
+    },
+    record: (request) => void modelRequests.record(request).catch((err: unknown) => log.error({ err, agent: request.agent }, 'could not record a model request')),
+    refused: (agent, target, reason) => {
+      log.warn({ agent, target, reason }, 'egress refused')
+      journal.recordEvents(agent, [{ kind: 'egress:refused', payload: { target, reason } }]).catch((err: unknown) => log.error({ err, agent }, 'could not record an egress refusal'))
+    },
+    log: log.child({ gateway: true }),
+  })
+  const sockets = new AgentSockets(paths, log, gateway, ptyRelay)
   const lifecycle = new AgentLifecycle({ paths, agents, runtime, directory, broker, activity, control, sockets, terminals, live, log })
   const questions = new QuestionDesk({
     questions: new QuestionsRepository(db.prisma),
@@ -96,13 +134,14 @@ export async function serve(): Promise<void> {
     lifecycle,
     directory,
     configs: new AgentConfigs({ paths, settings: new SettingsRepository(db.prisma), directory, live }),
-    journal: new TurnJournal({ turns: new TurnsRepository(db.prisma), events: new EventsRepository(db.prisma), activity, broker, live, log }),
+    journal,
     messaging: new Messaging(broker, directory),
     broker,
     control,
     approvals,
     questions,
     live,
+    auth,
     daemon: {
       version: HARNESS_VERSION,
       startedAt: Date.now(),
@@ -129,7 +168,8 @@ export async function serve(): Promise<void> {
   const http = await HttpServer.listen({
     host: env.HIVE_HOST,
     port: env.HIVE_PORT,
-    operatorToken: token,
+    allowedHosts: allowedHostnames(env.HIVE_HOST, env.HIVE_PUBLIC_HOST),
+    auth,
     log,
     routes: async (req, res) => {
       if (req.url?.startsWith('/api/trpc/')) {
@@ -140,7 +180,8 @@ export async function serve(): Promise<void> {
     },
     upgrade: terminalUpgrade,
   })
-  loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(token)}`
+  httpPort = http.port
+  loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(auth.token)}`
   const admin = await JsonLinesServer.listen(paths.adminSocket, 0o600, createAdminSocketHandler(services), log.child({ socket: 'admin' }))
   await lifecycle.boot()
   await questions.boot()
@@ -176,20 +217,36 @@ export async function serve(): Promise<void> {
   say('◆ hive serve stopped')
 }
 
-function pickRuntime(paths: HivePaths, log: Logger): ContainerRuntime {
+/** An agent's approved egress; a broken agent.json allows nothing beyond the CLI's own hosts. */
+function appliedEgress(paths: HivePaths, agent: string, log: Logger): readonly string[] {
+  try {
+    return readAppliedConfig(paths, agent).egress
+  } catch (err) {
+    log.warn({ err, agent }, 'no egress: the applied agent.json cannot be read')
+    return []
+  }
+}
+
+/** This host's own addresses: the daemon listens on some of them. */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))
+}
+
+function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): ContainerRuntime {
   const wanted = env.HIVE_RUNTIME
   const baseEnv = {
     // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LOG_LEVEL: env.LOG_LEVEL,
-    ...modelEnvPassthrough(),
   }
   const claudeBin = env.HIVE_CLAUDE_BIN ?? defaultClaudeBin()
   if (wanted === 'nixos-container') throw new Error('HIVE_RUNTIME=nixos-container is not available yet; use nspawn or process')
   if (wanted === 'nspawn' || (wanted === 'auto' && NspawnRuntime.available())) {
     if (!NspawnRuntime.available()) throw new Error('HIVE_RUNTIME=nspawn needs root and systemd-nspawn (apt-get install systemd-container)')
-    return new NspawnRuntime({ paths, log, projectRoot: InstallPaths.PROJECT_ROOT, agentBin: InstallPaths.AGENT_BIN, claudeBin, baseEnv })
+    // No operator secret and no upstream URL: an isolated agent reaches the model through its gateway.
+    return new NspawnRuntime({ paths, log, projectRoot: InstallPaths.PROJECT_ROOT, agentBin: InstallPaths.AGENT_BIN, claudeBin, baseEnv: { ...baseEnv, ...isolatedModelEnv() }, terminals })
   }
   if (wanted === 'auto') log.warn('no isolating runtime here (needs root and systemd-nspawn): using the UNISOLATED process runtime')
-  return new ProcessRuntime({ paths, log, agentCommand: [process.execPath, InstallPaths.AGENT_BIN], claudeBin, baseEnv })
+  // UNISOLATED: the agent gets the operator's model environment as it is.
+  return new ProcessRuntime({ paths, log, agentCommand: [process.execPath, InstallPaths.AGENT_BIN], claudeBin, baseEnv: { ...baseEnv, ...modelEnvPassthrough() } })
 }

@@ -47,6 +47,11 @@ export const adminOperations = defineOperations<typeof adminOps, HiveServices>(a
     }
   },
   login_url: (s) => ({ url: s.daemon.loginUrl() }),
+  logout_all: async (s) => ({ revoked: await s.auth.logoutAll() }),
+  rotate_token: async (s) => {
+    const revoked = await s.auth.rotateToken()
+    return { url: s.daemon.loginUrl(), revoked }
+  },
 
   list: (s, { all = false }) => s.directory.list(all),
   agent: async (s, { name }) => {

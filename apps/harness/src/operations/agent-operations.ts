@@ -55,7 +55,7 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
     s.journal.compacting(caller.name, active)
     return {}
   },
-  control_wait: async (s, { wait_seconds }, caller) => ({ command: await s.control.wait(caller.name, wait_seconds * 1000, caller.signal) }),
+  control_wait: async (s, { wait_seconds }, caller) => (await s.control.wait(caller.name, wait_seconds * 1000, caller.signal)) ?? { command: null },
 })
 
 /** What the manager gets back: the id to remember, and that the answer comes later. */

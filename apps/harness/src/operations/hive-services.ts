@@ -7,6 +7,7 @@ import type { Broker } from '../services/broker.ts'
 import type { ControlChannel } from '../services/control-channel.ts'
 import type { LiveBus } from '../services/live-bus.ts'
 import type { Messaging } from '../services/messaging.ts'
+import type { OperatorAuth } from '../services/operator-auth.ts'
 import type { QuestionDesk } from '../services/question-desk.ts'
 import type { TurnJournal } from '../services/turn-journal.ts'
 
@@ -32,5 +33,7 @@ export interface HiveServices {
   approvals: ApprovalDesk
   questions: QuestionDesk
   live: LiveBus
+  /** The operator's HTTP credentials: logging out everywhere, rotating the token. */
+  auth: Pick<OperatorAuth, 'logoutAll' | 'rotateToken'>
   daemon: DaemonInfo
 }

@@ -1,9 +1,8 @@
-import { rmSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { AgentRecord, AgentsRepository } from '@hive/db'
 import { HiveError, HiveErrorCode, MANAGER_NAME, OPERATOR, type AgentView, type ControlCommand } from '@hive/mcp'
 import type { TerminalKind } from '@hive/mcp/terminal-frames'
-import { ensureAgentDirs } from '../adapters/agent-dirs.ts'
+import { ensureAgentDirs, removeAgentTree } from '../adapters/agent-dirs.ts'
 import type { HivePaths } from '../adapters/hive-paths.ts'
 import type { TerminalSpec } from '../adapters/pty/pty-registry.ts'
 import type { AgentLaunch, ContainerExit, ContainerRuntime } from '../adapters/runtime/container-runtime.ts'
@@ -59,13 +58,13 @@ export class AgentLifecycle {
     const { agents, log } = this.deps
     if (!(await agents.get(MANAGER_NAME))) {
       await agents.create({ name: MANAGER_NAME, role: 'manager', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
-      ensureAgentDirs(this.deps.paths, MANAGER_NAME, 'the hive manager', 'manager')
+      ensureAgentDirs(this.deps.paths, this.deps.log, MANAGER_NAME, 'the hive manager', 'manager')
       log.info('created the manager agent (first start)')
     }
     for (const agent of await agents.list({ includeDestroyed: false })) {
       const requeued = this.deps.broker.requeue(agent.name)
       if (requeued > 0) log.info({ agent: agent.name, requeued }, 'requeued un-acked messages from before the restart')
-      ensureAgentDirs(this.deps.paths, agent.name)
+      ensureAgentDirs(this.deps.paths, this.deps.log, agent.name)
       await this.deps.sockets.open(agent.name, agent.role)
       if (agent.desired === 'running') await this.deps.runtime.start(await this.launch(agent))
     }
@@ -83,7 +82,7 @@ export class AgentLifecycle {
           existing.destroyedAt ? `agent ${name} exists as a tombstone (destroyed); revive or purge it first` : `agent ${name} already exists`,
         )
       }
-      ensureAgentDirs(this.deps.paths, name, description)
+      ensureAgentDirs(this.deps.paths, this.deps.log, name, description)
       return this.deps.agents.create({ name, role: 'agent', runtime: this.deps.runtime.kind, uidBase: await this.newUidBase() })
     })
     await this.deps.sockets.open(name, 'agent')
@@ -149,7 +148,7 @@ export class AgentLifecycle {
     if (purge) {
       await this.deps.agents.remove(name)
       for (const dir of [this.deps.paths.agentDir(name), this.deps.paths.appliedRepo(name), this.deps.paths.agentRunDir(name)]) {
-        rmSync(dir, { recursive: true, force: true })
+        removeAgentTree(dir)
       }
     } else {
       await this.deps.agents.markDestroyed(name)
@@ -164,7 +163,7 @@ export class AgentLifecycle {
     const agent = await this.deps.directory.existing(name)
     if (!agent.destroyedAt) throw new HiveError(HiveErrorCode.Conflict, `agent ${name} is not destroyed`)
     await this.deps.agents.revive(name)
-    ensureAgentDirs(this.deps.paths, name)
+    ensureAgentDirs(this.deps.paths, this.deps.log, name)
     await this.deps.sockets.open(name, agent.role)
     this.deps.broker.requeue(name)
     await this.deps.runtime.start(await this.launch(agent))
@@ -179,7 +178,7 @@ export class AgentLifecycle {
     if (this.deps.runtime.status(name) !== 'running') {
       throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running`)
     }
-    this.deps.control.push(name, command)
+    this.deps.control.push(name, { command })
   }
 
   /** What a terminal on this agent runs; refuses unknown and destroyed agents. */
@@ -231,8 +230,9 @@ export class AgentLifecycle {
     this.deps.control.clear(exit.name)
     this.changed()
     if (exit.expected) return
-    const note = `exited unexpectedly (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}); see \`hive logs ${exit.name}\``
-    this.deps.log.warn({ agent: exit.name, code: exit.code, signal: exit.signal }, 'agent container crashed')
+    const why = exit.reason === undefined ? '' : `: ${exit.reason}`
+    const note = `exited unexpectedly (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})${why}; see \`hive logs ${exit.name}\``
+    this.deps.log.warn({ agent: exit.name, code: exit.code, signal: exit.signal, reason: exit.reason }, 'agent container crashed')
     // The manager cannot handle its own crash; the operator hears about it instead.
     const to = exit.name === MANAGER_NAME ? OPERATOR : MANAGER_NAME
     sendHelperEvent(this.deps.broker, { event: 'container_crash', agent: exit.name, note }, to)

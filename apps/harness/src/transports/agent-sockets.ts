@@ -2,10 +2,12 @@ import type { Logger } from 'pino'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
 import { JsonLinesServer, type RequestHandler } from '@hive/mcp/node'
 import type { HivePaths } from '../adapters/hive-paths.ts'
+import type { PtyRelay } from '../adapters/pty/pty-relay.ts'
 import { agentOperations, managerOperations } from '../operations/agent-operations.ts'
 import type { HiveServices } from '../operations/hive-services.ts'
 import { dispatch } from '../operations/operation.ts'
 import type { AgentSocketHost } from '../services/agent-lifecycle.ts'
+import type { ModelGateway } from './gateway/model-gateway.ts'
 
 const managerSurface = { ...agentOperations, ...managerOperations }
 
@@ -35,6 +37,10 @@ export class AgentSockets implements AgentSocketHost {
   constructor(
     private readonly paths: HivePaths,
     private readonly log: Logger,
+    /** Each agent's model gateway socket comes and goes with its MCP socket. */
+    private readonly gateway: ModelGateway,
+    /** So does its pty.sock, where its payload connects back with the terminals it spawns (nspawn). */
+    private readonly ptyRelay: Pick<PtyRelay, 'listen' | 'close' | 'closeAll'>,
   ) {}
 
   serve(services: HiveServices): void {
@@ -46,14 +52,20 @@ export class AgentSockets implements AgentSocketHost {
     if (!this.services) throw new Error('AgentSockets.open before serve(): the composition root must bind the services first')
     const handler = createAgentSocketHandler(this.services, name, role)
     this.servers.set(name, await JsonLinesServer.listen(this.paths.agentSocket(name), 0o600, handler, this.log.child({ socket: name })))
+    await this.gateway.open(name, this.paths.agentGatewaySocket(name))
+    await this.ptyRelay.listen(name)
   }
 
   async close(name: string): Promise<void> {
+    await this.gateway.close(name)
+    await this.ptyRelay.close(name)
     await this.servers.get(name)?.close()
     this.servers.delete(name)
   }
 
   async closeAll(): Promise<void> {
+    await this.gateway.closeAll()
+    await this.ptyRelay.closeAll()
     await Promise.all([...this.servers.values()].map((s) => s.close()))
     this.servers.clear()
   }

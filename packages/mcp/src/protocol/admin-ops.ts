@@ -44,6 +44,10 @@ export const adminOps = {
     }),
   ),
   login_url: op(emptySchema, z.object({ url: z.string() })),
+  /** Ends every dashboard session (`hive logout --all`); the token stays. */
+  logout_all: op(emptySchema, z.object({ revoked: z.number().int() })),
+  /** A new operator token (`hive token rotate`): the old one stops working, every session ends. */
+  rotate_token: op(emptySchema, z.object({ url: z.string(), revoked: z.number().int() })),
 
   list: op(withHistory, z.array(agentViewSchema)),
   agent: op(byName, agentDetailSchema),

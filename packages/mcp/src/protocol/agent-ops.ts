@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Limits } from './limits.ts'
 import { agentNameSchema, messageBodySchema, recipientSchema } from './names.ts'
 import { op } from './op-spec.ts'
+import { terminalRequestSchema } from './pty-relay-frames.ts'
 import { agentViewSchema, deliveredMessageSchema, emptySchema, roleSchema, sentSchema, turnConfigSchema } from './views.ts'
 
 const done = z.object({}).strip()
@@ -9,6 +10,16 @@ const done = z.object({}).strip()
 /** What the operator can ask a running turn loop to do, out of band of its inbox. */
 export const controlCommandSchema = z.enum(['cancel', 'compact', 'new_session'])
 export type ControlCommand = z.infer<typeof controlCommandSchema>
+
+/**
+ * What a parked `control_wait` hands the turn loop: an operator command, or a terminal to open
+ * (nspawn: the payload spawns it and relays it over pty.sock, see pty-relay-frames.ts).
+ */
+const controlMessageSchema = z.union([
+  z.object({ command: controlCommandSchema }),
+  z.object({ command: z.literal('open_terminal'), terminal: terminalRequestSchema }),
+])
+export type ControlMessage = z.infer<typeof controlMessageSchema>
 
 /**
  * Requests an agent (its turn loop or its MCP server) may make on its own socket,
@@ -76,10 +87,13 @@ export const agentOps = {
   notes_compacted: op(z.object({ bytes_before: z.number().int().nonnegative(), bytes_after: z.number().int().nonnegative() }).strict(), done),
   /** Turn loop: the session is being compacted (`/compact`), for the state badge. */
   compacting: op(z.object({ active: z.boolean() }).strict(), done),
-  /** Turn loop: park until the operator sends a control command (cancel, compact, new session). */
+  /**
+   * Turn loop: park until the operator sends a control command (cancel, compact, new session)
+   * or opens a terminal; `{ command: null }` when the wait ran out.
+   */
   control_wait: op(
     z.object({ wait_seconds: z.number().min(0).max(Limits.MAX_RECV_WAIT_SECONDS) }).strict(),
-    z.object({ command: controlCommandSchema.nullable() }),
+    z.union([controlMessageSchema, z.object({ command: z.null() })]),
   ),
 } as const
 

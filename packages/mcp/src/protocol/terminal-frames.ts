@@ -23,9 +23,12 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
 ])
 export type ServerFrame = z.infer<typeof serverFrameSchema>
 
+/** What a terminal runs: the agent's login shell, or an interactive `claude --continue`. */
+export const terminalKindSchema = z.enum(['shell', 'claude'])
+
 /** The query of the upgrade request. */
 export const terminalQuerySchema = z.object({
-  kind: z.enum(['shell', 'claude']).default('shell'),
+  kind: terminalKindSchema.default('shell'),
   cols: z.coerce.number().int().min(1).max(1000).default(80),
   rows: z.coerce.number().int().min(1).max(500).default(24),
 })

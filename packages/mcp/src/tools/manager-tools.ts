@@ -6,8 +6,14 @@ import { relay, type HiveCall } from './tool-call.ts'
 const agentName = z.string().describe('Agent name (^[a-z][a-z0-9-]{0,30}$)')
 const json = (r: unknown) => JSON.stringify(r)
 
+/**
+ * Commits the current agent.json of an agent's proposed config repo; runs in the MCP server
+ * process (the Node half is tools/config-commit.ts). Expected failures throw HiveError.
+ */
+export type CommitConfig = (input: { agent: string; message: string }) => Promise<{ sha: string }>
+
 /** The manager's lifecycle and policy-gate tools, on top of the agent surface. */
-export function registerManagerTools(server: McpServer, call: HiveCall): void {
+export function registerManagerTools(server: McpServer, call: HiveCall, commitConfig: CommitConfig): void {
   const lifecycle = [
     ['kill', 'Stop a sub-agent (no approval needed).'],
     ['start', 'Start a stopped sub-agent (no approval needed).'],
@@ -34,6 +40,20 @@ export function registerManagerTools(server: McpServer, call: HiveCall): void {
   )
 
   server.registerTool(
+    'commit_config',
+    {
+      title: "Commit an agent's config",
+      description:
+        "Commit the current /agents/<agent>/config/agent.json (edit it with Read/Write/Edit first) on the repo's main branch. Returns {sha}: pass it as commit_ref to request_apply_commit.",
+      inputSchema: {
+        agent: agentName,
+        message: z.string().describe('Commit message: what changes and why'),
+      },
+    },
+    ({ agent, message }) => relay(() => commitConfig({ agent, message }), json),
+  )
+
+  server.registerTool(
     'request_apply_commit',
     {
       title: 'Request applying a config commit',
@@ -41,7 +61,7 @@ export function registerManagerTools(server: McpServer, call: HiveCall): void {
         "Submit a commit of an agent's proposed config repo (its agent.json) for operator approval. The commit is pinned at once; the decision arrives as an approval_resolved event, so end your turn.",
       inputSchema: {
         agent: agentName,
-        commit_ref: z.string().describe('Commit (sha or ref) in /agents/<agent>/config'),
+        commit_ref: z.string().describe('Commit (the sha commit_config returned, or a ref) in /agents/<agent>/config'),
         description: z.string().optional().describe('What the change does and why'),
       },
     },

@@ -1,12 +1,18 @@
 import type { TerminalKind } from '@hive/mcp/terminal-frames'
-import { PtySession } from './pty-session.ts'
+import { PtySession, type PtySpawn } from './pty-session.ts'
 
-/** What to run for a terminal: the runtime decides (nsenter into a container, a host shell…). */
+/** What to run for a terminal: the runtime decides (the container's payload, a host shell…). */
 export interface TerminalSpec {
   argv: string[]
   cwd: string
   env: NodeJS.ProcessEnv
   banner?: string
+  /**
+   * Starts the terminal instead of a local node-pty: under nspawn the payload spawns it and
+   * relays it (remote-pty.ts), and argv, cwd and env say what it runs there. Its exit follows
+   * all of its output, so the session runs no exit sentinel.
+   */
+  spawn?: PtySpawn
 }
 
 /**
@@ -22,7 +28,13 @@ export class PtyRegistry {
     const key = `${agent}/${kind}`
     const existing = this.sessions.get(key)
     if (existing) return existing
-    const session = new PtySession({ ...spec(), ...size, ...(this.options.graceMs ? { graceMs: this.options.graceMs } : {}) })
+    const terminal = spec()
+    const session = new PtySession({
+      ...terminal,
+      ...size,
+      exitSentinel: terminal.spawn === undefined,
+      ...(this.options.graceMs ? { graceMs: this.options.graceMs } : {}),
+    })
     this.sessions.set(key, session)
     session.events.once('closed', () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key)

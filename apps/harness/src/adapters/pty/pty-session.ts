@@ -12,8 +12,20 @@ export interface PtyViewer {
   close(code: number, reason: string): void
 }
 
+/** What the session needs of a PTY: node-pty's `IPty`, or a terminal relayed from the payload (remote-pty.ts). */
+export interface PtyProcess {
+  readonly pid: number
+  onData(listener: (data: string | Buffer) => void): pty.IDisposable
+  onExit(listener: (e: { exitCode: number; signal?: number }) => void): pty.IDisposable
+  write(data: string): void
+  resize(cols: number, rows: number): void
+  pause(): void
+  resume(): void
+  kill(signal?: string): void
+}
+
 /** Starts the process behind a PTY; node-pty's `spawn`, narrowed to what the session passes. */
-type PtySpawn = (file: string, args: string[], options: pty.IPtyForkOptions) => pty.IPty
+export type PtySpawn = (file: string, args: string[], options: pty.IPtyForkOptions) => PtyProcess
 
 export interface PtySessionOptions {
   argv: readonly string[]
@@ -24,8 +36,13 @@ export interface PtySessionOptions {
   /** Printed before the process's own output (the UNISOLATED warning). */
   banner?: string
   graceMs?: number
-  /** Seam for unit tests (a fake PTY); production always uses node-pty's `spawn`. */
+  /** Default node-pty's `spawn`; a fake PTY in unit tests, the payload's terminal under nspawn. */
   spawn?: PtySpawn
+  /**
+   * Run argv under the exit sentinel (default). Off for a spawn whose exit already follows all
+   * of its output, such as the payload's relayed terminal (its `exit` frame comes last).
+   */
+  exitSentinel?: boolean
 }
 
 interface ViewerState {
@@ -48,9 +65,9 @@ const clamp = (n: number, max: number) => Math.max(1, Math.min(max, Math.floor(n
  */
 export class PtySession {
   readonly events = new EventEmitter<PtySessionEvents>()
-  private readonly process: pty.IPty
+  private readonly process: PtyProcess
   private readonly viewers = new Map<PtyViewer, ViewerState>()
-  private readonly scanner = new SentinelScanner()
+  private readonly scanner: SentinelScanner | undefined
   private scrollback: Buffer[] = []
   private scrollbackBytes = 0
   private pending: Buffer[] = []
@@ -71,7 +88,8 @@ export class PtySession {
   constructor(private readonly opts: PtySessionOptions) {
     this.cols = clamp(opts.cols, 1000)
     this.rows = clamp(opts.rows, 500)
-    const [file, ...args] = wrapWithSentinel(opts.argv)
+    this.scanner = opts.exitSentinel === false ? undefined : new SentinelScanner()
+    const [file, ...args] = this.scanner ? wrapWithSentinel(opts.argv) : opts.argv
     const spawn = opts.spawn ?? pty.spawn
     this.process = spawn(file ?? '/bin/sh', args, {
       name: 'xterm-256color',
@@ -170,7 +188,7 @@ export class PtySession {
   }
 
   private onData(chunk: Buffer): void {
-    const { output, exitCode } = this.scanner.feed(chunk)
+    const { output, exitCode } = this.scanner ? this.scanner.feed(chunk) : { output: chunk, exitCode: undefined }
     if (output.length) this.output(output)
     if (exitCode !== undefined) {
       // Everything before the sentinel has been read: the command is done.
@@ -181,8 +199,10 @@ export class PtySession {
 
   private onProcessExit(exitCode: number): void {
     if (this.disposed) return
-    // Killed without reaching the sentinel (signal): keep what we have, a moment for stragglers.
     this.exitCode = exitCode
+    // No sentinel: this exit already follows the last output.
+    if (!this.scanner) return this.dispose()
+    // Killed without reaching the sentinel (signal): keep what we have, a moment for stragglers.
     const rest = this.scanner.flush()
     if (rest.length) this.output(rest)
     this.exitTimer = setTimeout(() => this.dispose(), Lifetime.EXIT_STRAGGLERS_MS)

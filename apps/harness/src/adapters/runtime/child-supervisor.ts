@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { HivePaths } from '../hive-paths.ts'
 import type { ContainerRuntimeEvents, ContainerState } from './container-runtime.ts'
+import { RotatingLog } from './rotating-log.ts'
 
 interface Running {
   child: ChildProcess
@@ -16,12 +17,22 @@ export interface SuperviseInput {
   argv: readonly string[]
   cwd: string
   env: NodeJS.ProcessEnv
+  /** Why it died when the daemon did not stop it (e.g. its cgroup's OOM counter); must not throw. */
+  exitReason?: () => string | undefined
+  /** Cleanup after the exit was announced (e.g. removing its cgroup); `stop` waits for it. */
+  afterExit?: () => Promise<void>
+}
+
+interface StopSignals {
+  first: (pid: number) => void
+  then: (pid: number) => void
+  graceMs: number
 }
 
 /**
  * The part every runtime shares: one supervised child per agent (its own process group, output
- * appended to `logs/<name>.log`), running/stopped/failed state, and an `exit` event that says
- * whether the daemon asked for it (a crash otherwise).
+ * appended to `logs/<name>.log`, rotated past 10 MiB), running/stopped/failed state, and an `exit`
+ * event that says whether the daemon asked for it (a crash otherwise, with a reason if known).
  */
 export class ChildSupervisor {
   readonly events = new EventEmitter<ContainerRuntimeEvents>()
@@ -43,25 +54,29 @@ export class ChildSupervisor {
 
   start(input: SuperviseInput): ChildProcess {
     const { name } = input
-    mkdirSync(this.paths.logsDir, { recursive: true })
-    const logFd = openSync(this.paths.agentLog(name), 'a')
     const [command, ...args] = input.argv
     if (!command) throw new Error('empty argv')
+    mkdirSync(this.paths.logsDir, { recursive: true })
+    // Through the daemon, not a file descriptor of the child's own: only then can it be rotated.
+    const output = new RotatingLog(this.paths.agentLog(name), this.log)
     const child = spawn(command, args, {
       cwd: input.cwd,
       detached: true, // own process group (and session): a terminal's ^C never reaches it
-      stdio: ['ignore', logFd, logFd],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: input.env,
     })
-    closeSync(logFd)
+    void Promise.all([output.follow(child.stdout), output.follow(child.stderr)]).then(() => output.close())
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         const expected = this.running.get(name)?.stopping ?? false
         this.running.delete(name)
         if (!expected) this.failed.add(name)
-        this.log.info({ agent: name, code, signal, expected }, 'agent container exited')
-        this.events.emit('exit', { name, code, signal, expected })
-        resolve()
+        const reason = expected ? undefined : input.exitReason?.()
+        this.log.info({ agent: name, code, signal, expected, reason }, 'agent container exited')
+        this.events.emit('exit', { name, code, signal, expected, ...(reason === undefined ? {} : { reason }) })
+        void (input.afterExit?.() ?? Promise.resolve())
+          .catch((err: unknown) => this.log.warn({ err, agent: name }, 'cleanup after an agent container failed'))
+          .finally(resolve)
       })
     })
     child.once('error', (err) => this.log.error({ err, agent: name }, 'agent container failed to start'))
@@ -75,13 +90,23 @@ export class ChildSupervisor {
    * Asks the child to stop with `first`, then (if it is still there after `graceMs`) with `then`;
    * resolves once it has exited.
    */
-  async stop(name: string, signals: { first: (pid: number) => void; then: (pid: number) => void; graceMs: number }): Promise<number | undefined> {
+  async stop(name: string, signals: StopSignals): Promise<number | undefined> {
     const entry = this.running.get(name)
     if (!entry) {
       this.failed.delete(name)
       return undefined
     }
     entry.stopping = true
+    return this.signal(entry, signals)
+  }
+
+  /** Stops a child the daemon did not mean to stop (it broke a limit): its exit is reported as a crash. */
+  async kill(name: string, signals: StopSignals): Promise<void> {
+    const entry = this.running.get(name)
+    if (entry) await this.signal(entry, signals)
+  }
+
+  private async signal(entry: Running, signals: StopSignals): Promise<number | undefined> {
     const pid = entry.child.pid
     if (pid !== undefined) signals.first(pid)
     const timer = setTimeout(() => pid !== undefined && signals.then(pid), signals.graceMs)

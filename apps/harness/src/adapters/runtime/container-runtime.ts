@@ -20,6 +20,8 @@ export interface ContainerExit {
   signal: string | null
   /** False when the daemon did not ask for it: a crash. */
   expected: boolean
+  /** What killed it, when the runtime can tell (e.g. "killed: out of memory (limit 256 MB)"). */
+  reason?: string
 }
 
 export interface ContainerRuntimeEvents {
@@ -36,8 +38,6 @@ export interface ContainerRuntime {
   start(agent: AgentLaunch): Promise<void>
   stop(name: string): Promise<void>
   status(name: string): ContainerState
-  /** argv of an interactive shell inside the container (terminals). */
-  shellArgv(name: string): string[]
   /** What a terminal of this kind runs for the agent: its shell, or `claude --continue`. */
   terminal(name: string, kind: TerminalKind): TerminalSpec
   /** Stops every container this runtime started (daemon shutdown). */

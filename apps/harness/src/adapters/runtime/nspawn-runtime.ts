@@ -4,10 +4,16 @@ import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
+import { ContainerLimits, type AgentConfig } from '../../domain/agent-config.ts'
+import { ContainerNet } from '../../domain/container-net.ts'
+import { readAppliedConfig } from '../agent-dirs.ts'
 import { childEnv } from '../child-env.ts'
+import { operatorCredentials } from '../env.ts'
 import type { HivePaths } from '../hive-paths.ts'
 import type { TerminalKind } from '@hive/mcp/terminal-frames'
 import type { TerminalSpec } from '../pty/pty-registry.ts'
+import type { PtyRelay } from '../pty/pty-relay.ts'
+import { CgroupLimits, cgroupScope, type AgentCgroup } from './cgroup-limits.ts'
 import { ChildSupervisor, signalProcess } from './child-supervisor.ts'
 import type { AgentLaunch, ContainerRuntime, ContainerState } from './container-runtime.ts'
 import { UidRange } from './uid-range.ts'
@@ -17,6 +23,18 @@ const Shutdown = {
   GRACE_MS: 5_000,
   /** How long a leftover container from a killed daemon gets to go. */
   ORPHAN_WAIT_MS: 5_000,
+} as const
+
+const Containment = {
+  /**
+   * ms between looks at a running container's OOM counter. The kernel kills one process over the
+   * memory limit; the daemon then stops the whole container, as systemd's OOMPolicy=stop would.
+   */
+  OOM_POLL_MS: 1_000,
+  /** /tmp and /var/tmp may each hold this fraction (1/n) of the memory limit… */
+  TMPFS_MEMORY_DIVISOR: 4,
+  /** …and at least this many MB. */
+  TMPFS_MIN_MB: 32,
 } as const
 
 /** Paths inside every container. */
@@ -33,10 +51,6 @@ const Inside = {
   PATH: '/usr/local/bin:/usr/bin:/bin',
 } as const
 
-/** The capability bounding set of nspawn's payload, for shells entered with nsenter (§5). */
-const PAYLOAD_CAPS =
-  '-all,+chown,+dac_override,+dac_read_search,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+linux_immutable,+net_broadcast,+net_raw,+ipc_owner,+sys_chroot,+sys_ptrace,+sys_admin,+sys_boot,+sys_nice,+sys_resource,+sys_tty_config,+mknod,+lease,+audit_write,+audit_control,+setfcap'
-
 export interface NspawnRuntimeOptions {
   paths: HivePaths
   log: Logger
@@ -48,6 +62,8 @@ export interface NspawnRuntimeOptions {
   claudeBin: string
   /** Passed into every container by name (`--setenv=NAME`), so secrets stay out of argv. */
   baseEnv: Record<string, string>
+  /** Terminals: the payload spawns them and connects back (pty-relay.ts). */
+  terminals: Pick<PtyRelay, 'spawner'>
 }
 
 /**
@@ -62,6 +78,9 @@ export class NspawnRuntime implements ContainerRuntime {
   readonly isolated = true
   private readonly children: ChildSupervisor
   private readonly node: { inside: string; bind?: string }
+  private readonly cgroups: CgroupLimits
+  /** The cgroup of each running container, and the timer watching its OOM counter. */
+  private readonly contained = new Map<string, { cgroup: AgentCgroup; oomWatch: NodeJS.Timeout }>()
 
   constructor(private readonly opts: NspawnRuntimeOptions) {
     // Host root's files are "nobody" inside: the install must be readable by others.
@@ -71,6 +90,7 @@ export class NspawnRuntime implements ContainerRuntime {
       if ((st.mode & need) !== need) throw new Error(`${path} must be readable by others for containers to use it (chmod o+${st.isDirectory() ? 'rx' : 'r'})`)
     }
     this.children = new ChildSupervisor(opts.paths, opts.log)
+    this.cgroups = new CgroupLimits({ log: opts.log, scope: cgroupScope(opts.paths.home) })
     this.writeEtc()
     // /usr is in every container; a node installed elsewhere is bound in with its prefix.
     this.node = process.execPath.startsWith('/usr/')
@@ -93,14 +113,25 @@ export class NspawnRuntime implements ContainerRuntime {
     await this.stopOrphan(agent.name)
     this.prepareHost(agent, agent.uidBase)
     const { log, baseEnv } = this.opts
+    const { name } = agent
+    const limits = this.limitsOf(name)
+    const cgroup = await this.cgroups.create(name, limits)
+    const argv = this.nspawnArgv(agent, agent.uidBase, limits)
     const child = this.children.start({
-      name: agent.name,
-      argv: this.nspawnArgv(agent, agent.uidBase),
+      name,
+      argv: cgroup ? cgroup.wrap(argv) : argv,
       cwd: '/',
       // nspawn passes only what `--setenv` names into the container.
       env: childEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...baseEnv }),
+      exitReason: () => cgroup?.exitReason(),
+      afterExit: async () => {
+        clearInterval(this.contained.get(name)?.oomWatch)
+        this.contained.delete(name)
+        await cgroup?.remove()
+      },
     })
-    log.info({ agent: agent.name, pid: child.pid, uidBase: agent.uidBase }, 'agent container started (nspawn)')
+    if (cgroup) this.contained.set(name, { cgroup, oomWatch: this.watchOom(name, cgroup) })
+    log.info({ agent: name, pid: child.pid, uidBase: agent.uidBase, limits, cgroup: this.cgroups.mode }, 'agent container started (nspawn)')
   }
 
   async stop(name: string): Promise<void> {
@@ -115,24 +146,19 @@ export class NspawnRuntime implements ContainerRuntime {
     return this.children.status(name)
   }
 
-  shellArgv(name: string): string[] {
-    return this.enter(name, ['/bin/bash', '--login'])
-  }
-
+  /**
+   * The payload spawns the terminal (agent/terminal-host.ts) and relays it over pty.sock, so it
+   * runs under the payload's seccomp filter, no_new_privs, cgroup and capabilities; a shell
+   * entered with nsenter could not get the seccomp filter (nspawn-userns.md §5).
+   */
   terminal(name: string, kind: TerminalKind): TerminalSpec {
-    const { paths, baseEnv } = this.opts
+    if (!this.children.isRunning(name)) throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running: start it to open a terminal`)
     return {
-      argv: kind === 'shell' ? this.shellArgv(name) : this.enter(name, [this.inProject(this.opts.claudeBin), '--continue']),
-      cwd: paths.agentStateDir(name),
-      // nsenter keeps the environment: this is what the shell inside sees.
-      env: childEnv({
-        ...(kind === 'claude' ? baseEnv : {}),
-        PATH: Inside.PATH,
-        HOME: '/root',
-        CLAUDE_CONFIG_DIR: Inside.CLAUDE,
-        TERM: 'xterm-256color',
-        LANG: 'C.UTF-8',
-      }),
+      // What runs inside; the payload picks it by kind and gives it its own environment.
+      argv: kind === 'shell' ? ['/bin/bash', '--login'] : [this.inProject(this.opts.claudeBin), '--continue'],
+      cwd: Inside.STATE,
+      env: {},
+      spawn: this.opts.terminals.spawner(name, kind),
     }
   }
 
@@ -140,27 +166,30 @@ export class NspawnRuntime implements ContainerRuntime {
     await Promise.all(this.children.names().map((name) => this.stop(name)))
   }
 
-  /** A shell command run as the container's root, in all its namespaces, with its capabilities. */
-  private enter(name: string, command: string[]): string[] {
-    const init = this.stubInit(name)
-    // `env -C`, not nsenter's --wd: that one resolves the path on the host side.
-    return ['nsenter', `--target=${init}`, '--all', 'setpriv', `--bounding-set=${PAYLOAD_CAPS}`, '--', '/usr/bin/env', '-C', Inside.STATE, ...command]
+  /** The applied agent.json's limits; a broken file must not keep the agent (or the daemon) from starting. */
+  private limitsOf(name: string): AgentConfig['limits'] {
+    try {
+      return readAppliedConfig(this.opts.paths, name).limits
+    } catch (err) {
+      this.opts.log.warn({ err, agent: name }, 'applied agent.json unreadable: the container gets the default limits')
+      return { memoryMB: ContainerLimits.MEMORY_MB, pids: ContainerLimits.PIDS, cpuWeight: ContainerLimits.CPU_WEIGHT }
+    }
   }
 
-  /** The container's PID 1 (nspawn's stub init): the process nsenter joins. */
-  private stubInit(name: string): number {
-    const pid = this.children.pid(name)
-    if (pid === undefined) throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running: start it to open a terminal`)
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-    const init = children.find((c) => {
-      try {
-        return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === '(sd-stubinit)'
-      } catch {
-        return false
-      }
-    })
-    if (init === undefined) throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name}'s container is not up yet; try again`)
-    return init
+  /** After an OOM kill inside, stops the container as a crash; the exit's reason says why. */
+  private watchOom(name: string, cgroup: AgentCgroup): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      if (!cgroup.oomKilled()) return
+      clearInterval(timer)
+      this.opts.log.warn({ agent: name, memoryMB: cgroup.limits.memoryMB }, 'agent container ran out of memory: stopping it')
+      void this.children.kill(name, {
+        first: (pid) => signalProcess(pid, 'SIGTERM'),
+        then: (pid) => signalProcess(pid, 'SIGTERM'),
+        graceMs: Shutdown.GRACE_MS,
+      })
+    }, Containment.OOM_POLL_MS)
+    timer.unref()
+    return timer
   }
 
   private inProject(hostPath: string): string {
@@ -192,9 +221,10 @@ export class NspawnRuntime implements ContainerRuntime {
     const runDir = paths.agentRunDir(name)
     chownSync(runDir, 0, base)
     chmodSync(runDir, 0o750)
-    if (existsSync(paths.agentSocket(name))) {
-      chownSync(paths.agentSocket(name), 0, base)
-      chmodSync(paths.agentSocket(name), 0o660)
+    for (const socket of [paths.agentSocket(name), paths.agentGatewaySocket(name), paths.agentPtySocket(name)]) {
+      if (!existsSync(socket)) continue
+      chownSync(socket, 0, base)
+      chmodSync(socket, 0o660)
     }
   }
 
@@ -211,7 +241,7 @@ export class NspawnRuntime implements ContainerRuntime {
     for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content, { mode: 0o644 })
   }
 
-  private nspawnArgv(agent: AgentLaunch, base: number): string[] {
+  private nspawnArgv(agent: AgentLaunch, base: number, limits: AgentConfig['limits']): string[] {
     const { paths, baseEnv } = this.opts
     const { name } = agent
     const etc = join(paths.home, 'etc')
@@ -236,6 +266,8 @@ export class NspawnRuntime implements ContainerRuntime {
       '--private-users-ownership=off',
       '--as-pid2',
       '--console=pipe',
+      // Only `lo` inside: the way out is the sockets in /run/hive (MCP, model gateway + egress proxy).
+      '--private-network',
       '--kill-signal=SIGRTMIN+3',
       '--no-new-privileges=yes',
       '--link-journal=no',
@@ -246,14 +278,18 @@ export class NspawnRuntime implements ContainerRuntime {
       `--bind=${paths.agentStateDir(name)}:${Inside.STATE}`,
       `--bind=${paths.agentClaudeDir(name)}:${Inside.CLAUDE}`,
       `--bind=${paths.agentRunDir(name)}:${Inside.SOCKET_DIR}`,
-      ...(agent.role === 'manager' ? [`--bind=${dirname(paths.agentDir(name))}:${Inside.AGENTS}`] : []),
-      '--tmpfs=/var/tmp:mode=1777',
+      ...(agent.role === 'manager' ? [`--bind=${dirname(paths.agentDir(name))}:${Inside.AGENTS}`, `--setenv=HIVE_AGENTS_DIR=${Inside.AGENTS}`] : []),
+      // Bounded scratch: a full /tmp is ENOSPC, not the host's memory. The --volatile=yes root (and
+      // /run, /root) tmpfs are unbounded by flags, but their pages are charged to the memory cgroup.
+      `--tmpfs=/tmp:mode=1777,size=${scratchMB(limits)}M`,
+      `--tmpfs=/var/tmp:mode=1777,size=${scratchMB(limits)}M`,
       `--chdir=${Inside.STATE}`,
       `--setenv=PATH=${this.node.bind ? `${Inside.NODE_PREFIX}/bin:` : ''}${Inside.PATH}`,
       '--setenv=HOME=/root',
       '--setenv=LANG=C.UTF-8',
       `--setenv=CLAUDE_CONFIG_DIR=${Inside.CLAUDE}`,
       `--setenv=HIVE_SOCKET=${Inside.SOCKET_DIR}/mcp.sock`,
+      ...gatewayEnv().map(([k, v]) => `--setenv=${k}=${v}`),
       `--setenv=HIVE_STATE_DIR=${Inside.STATE}`,
       `--setenv=HIVE_RUN_DIR=${Inside.RUN_DIR}`,
       `--setenv=HIVE_CLAUDE_BIN=${this.inProject(this.opts.claudeBin)}`,
@@ -269,6 +305,8 @@ export class NspawnRuntime implements ContainerRuntime {
   /** A container left by a daemon that was killed before it could stop it: stop it first. */
   private async stopOrphan(name: string): Promise<void> {
     const marker = `--machine=${machineName(name)}\0`
+    // Another hive on this host may run an agent of the same name: only ours has our state bound.
+    const ours = `--bind=${this.opts.paths.agentStateDir(name)}:${Inside.STATE}\0`
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue
       const pid = Number(entry)
@@ -281,7 +319,7 @@ export class NspawnRuntime implements ContainerRuntime {
         continue
       }
       // nspawn itself; its stub init has the same command line but another name.
-      if (comm !== 'systemd-nspawn' || !cmdline.includes(marker)) continue
+      if (comm !== 'systemd-nspawn' || !cmdline.includes(marker) || !cmdline.includes(ours)) continue
       this.opts.log.warn({ agent: name, pid }, 'stopping a container left by a previous daemon')
       signalProcess(pid, 'SIGTERM')
       for (let waited = 0; waited < Shutdown.ORPHAN_WAIT_MS && existsSync(`/proc/${pid}`); waited += 100) await sleep(100)
@@ -291,3 +329,29 @@ export class NspawnRuntime implements ContainerRuntime {
 }
 
 const machineName = (agent: string) => `hive-${agent}`
+
+/** Size of each scratch tmpfs (/tmp, /var/tmp): a fraction of the memory limit. */
+const scratchMB = (limits: AgentConfig['limits']) => Math.max(Containment.TMPFS_MIN_MB, Math.floor(limits.memoryMB / Containment.TMPFS_MEMORY_DIVISOR))
+
+/** What a container's claude sends as its key when the gateway adds the operator's (not a secret). */
+const GATEWAY_KEY_PLACEHOLDER = 'hive-gateway-adds-the-operator-key'
+
+/**
+ * The model and the egress proxy, as a container sees them: its own loopback, where hive-agent's
+ * forwarder relays to the gateway socket. The operator's key is added by the gateway; the CLI
+ * only needs to know some key is in play (a placeholder, no secret), else it asks for a login.
+ */
+function gatewayEnv(): [string, string][] {
+  const forwarder = `http://127.0.0.1:${ContainerNet.FORWARDER_PORT}`
+  const hasOperatorKey = Object.keys(operatorCredentials()).length > 0
+  return [
+    ['HIVE_GATEWAY_SOCKET', `${Inside.SOCKET_DIR}/${ContainerNet.GATEWAY_SOCKET}`],
+    ['HIVE_FORWARDER_PORT', String(ContainerNet.FORWARDER_PORT)],
+    ['ANTHROPIC_BASE_URL', forwarder],
+    ['HTTPS_PROXY', forwarder],
+    ['HTTP_PROXY', forwarder],
+    ['NO_PROXY', '127.0.0.1,localhost'],
+    ...(hasOperatorKey ? ([['ANTHROPIC_API_KEY', GATEWAY_KEY_PLACEHOLDER]] as [string, string][]) : []),
+  ]
+}
+

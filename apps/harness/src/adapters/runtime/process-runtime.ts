@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Logger } from 'pino'
 import { childEnv } from '../child-env.ts'
 import type { HivePaths } from '../hive-paths.ts'
@@ -62,6 +63,8 @@ export class ProcessRuntime implements ContainerRuntime {
         HIVE_SOCKET: paths.agentSocket(agent.name),
         HIVE_STATE_DIR: paths.agentStateDir(agent.name),
         HIVE_RUN_DIR: runDir,
+        // The manager's commit_config reaches the proposed config repos on the host directly.
+        ...(agent.role === 'manager' ? { HIVE_AGENTS_DIR: dirname(paths.agentDir(agent.name)) } : {}),
       }),
     })
     if (child.pid !== undefined) writeFileSync(paths.agentPidFile(agent.name), String(child.pid))
@@ -84,7 +87,7 @@ export class ProcessRuntime implements ContainerRuntime {
     return this.children.status(name)
   }
 
-  shellArgv(name: string): string[] {
+  private shellArgv(name: string): string[] {
     // `env -C` starts the login shell in the agent's state dir, like /state inside a container.
     return ['/usr/bin/env', '-C', this.opts.paths.agentStateDir(name), '/bin/bash', '--login']
   }

@@ -17,7 +17,10 @@ const TRPC_CODE: Record<HiveErrorCode, TRPC_ERROR_CODE_KEY> = {
 const t = initTRPC.context<ApiContext>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? error.cause.flatten() : null
-    return { ...shape, data: { ...shape.data, zodError } }
+    // No stack trace ever leaves the daemon (tRPC adds one outside NODE_ENV=production); the log keeps it.
+    const data = { ...shape.data, zodError }
+    delete data.stack
+    return { ...shape, data }
   },
 })
 

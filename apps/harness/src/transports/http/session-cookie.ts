@@ -1,14 +1,14 @@
-import { createHmac } from 'node:crypto'
-import { tokenMatches } from '../../adapters/operator-token.ts'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { RequestCredentials } from '../../services/operator-auth.ts'
 
-export const SESSION_COOKIE = 'hive_session'
+const SESSION_COOKIE = 'hive_session'
 
 /**
- * The cookie value is derived from the operator token, so sessions survive daemon restarts and a
- * rotated token logs every browser out.
+ * Set-Cookie for a new session (its value is the random session id, see OperatorSessions):
+ * unreadable by scripts, never sent cross-site, valid for the whole origin.
  */
-export function sessionValue(operatorToken: string): string {
-  return createHmac('sha256', operatorToken).update('hive-session-v1').digest('base64url')
+export function sessionCookie(id: string): string {
+  return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {
@@ -20,14 +20,11 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined
 }
 
-/** Cookie session or `Authorization: Bearer <operator.token>` (scripts). */
-export function isAuthenticated(
-  headers: { cookie?: string | undefined; authorization?: string | undefined },
-  operatorToken: string,
-): boolean {
-  const cookie = readCookie(headers.cookie, SESSION_COOKIE)
-  if (cookie !== undefined && tokenMatches(cookie, sessionValue(operatorToken))) return true
+/** What a request presents: the session cookie and/or `Authorization: Bearer <operator.token>` (scripts). */
+export function credentialsOf(headers: Pick<IncomingHttpHeaders, 'cookie' | 'authorization'>): RequestCredentials {
   const auth = headers.authorization
-  if (auth?.startsWith('Bearer ')) return tokenMatches(auth.slice('Bearer '.length).trim(), operatorToken)
-  return false
+  return {
+    session: readCookie(headers.cookie, SESSION_COOKIE),
+    bearer: auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined,
+  }
 }
