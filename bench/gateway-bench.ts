@@ -10,11 +10,15 @@ import { fileURLToPath } from 'node:url'
 const UPSTREAM = `
 const http = require('node:http')
 const frame = (type, data) => 'event: ' + type + '\\ndata: ' + JSON.stringify({ type, ...data }) + '\\n\\n'
-const delta = Buffer.from(frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'x'.repeat(64 * 1024 - 120) } }))
+const big = Buffer.from(frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'x'.repeat(64 * 1024 - 120) } }))
+// The API's own shape: one small content_block_delta event per few tokens.
+const small = Buffer.from(frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'tokens '.repeat(12) } }))
 http.createServer((req, res) => {
   req.resume()
   req.on('end', () => {
-    let left = Number(new URL(req.url, 'http://u').searchParams.get('bytes') || 0)
+    const params = new URL(req.url, 'http://u').searchParams
+    let left = Number(params.get('bytes') || 0)
+    const delta = params.get('frames') === 'small' ? small : big
     res.writeHead(200, { 'content-type': 'text/event-stream' })
     res.write(frame('message_start', { message: { model: 'claude-haiku-bench', usage: { input_tokens: 10, output_tokens: 1 } } }))
     const pump = () => {
@@ -79,20 +83,28 @@ export async function benchGateway(opts: { samples: number; streamBytes: number;
       through.push((await post(host.port, '/v1/messages')).firstByteMs)
     }
     const rate = (t: Timing) => t.bytes / 1e6 / (t.totalMs / 1000)
-    const directRates: number[] = []
-    const throughRates: number[] = []
-    for (let r = 0; r < opts.rounds; r++) {
-      directRates.push(rate(await post(upstream.port, `/v1/messages?bytes=${opts.streamBytes}`)))
-      throughRates.push(rate(await post(host.port, `/v1/messages?bytes=${opts.streamBytes}`)))
+    const stream = async (frames: 'big' | 'small') => {
+      const direct: number[] = []
+      const through: number[] = []
+      for (let r = 0; r < opts.rounds; r++) {
+        direct.push(rate(await post(upstream.port, `/v1/messages?frames=${frames}&bytes=${opts.streamBytes}`)))
+        through.push(rate(await post(host.port, `/v1/messages?frames=${frames}&bytes=${opts.streamBytes}`)))
+      }
+      return { direct: median(direct), through: median(through) }
     }
+    const big = await stream('big')
+    const small = await stream('small')
     return {
       ttft_direct_p50_ms: r3(median(direct)),
       ttft_gateway_p50_ms: r3(median(through)),
       ttft_overhead_p50_ms: r3(median(through) - median(direct)),
       ttft_gateway_p99_ms: r3(pct(through, 0.99)),
-      direct_mb_s: r3(median(directRates)),
-      gateway_mb_s: r3(median(throughRates)),
-      throughput_ratio: r3(median(throughRates) / median(directRates)),
+      direct_mb_s: r3(big.direct),
+      gateway_mb_s: r3(big.through),
+      throughput_ratio: r3(big.through / big.direct),
+      small_frames_direct_mb_s: r3(small.direct),
+      small_frames_gateway_mb_s: r3(small.through),
+      small_frames_throughput_ratio: r3(small.through / small.direct),
       samples: opts.samples,
       stream_bytes: opts.streamBytes,
       rounds: opts.rounds,

@@ -118,9 +118,28 @@ export class ModelGateway {
       res.writeHead(status, withoutHopByHop(answer.headers))
       const type = String(answer.headers['content-type'] ?? '')
       const tap = new UsageTap(type.includes('text/event-stream') ? 'sse' : type.includes('json') ? 'json' : 'other')
-      answer.on('data', (chunk: Buffer) => tap.feed(chunk))
-      answer.pipe(res)
-      answer.once('end', () => finish(status, tap.result(), status >= 400 ? `upstream answered ${status}` : null))
+      // The API sends one small SSE event per few tokens, each its own HTTP chunk: everything parsed
+      // in one tick goes out as one write (cork), which keeps the relay off the per-chunk path.
+      let corked = false
+      answer.on('data', (chunk: Buffer) => {
+        tap.feed(chunk)
+        if (!corked) {
+          corked = true
+          res.cork()
+          process.nextTick(() => {
+            corked = false
+            res.uncork()
+          })
+        }
+        if (!res.write(chunk)) {
+          answer.pause()
+          res.once('drain', () => answer.resume())
+        }
+      })
+      answer.once('end', () => {
+        res.end()
+        finish(status, tap.result(), status >= 400 ? `upstream answered ${status}` : null)
+      })
       answer.once('error', (e) => finish(status, tap.result(), `upstream stream broke: ${e.message}`))
     })
     outgoing.on('error', (e) => {
