@@ -12,7 +12,7 @@ const socket = join(mkdtempSync(join(tmpdir(), 'hive-gw-bench-')), 'gateway.sock
 const gateway = new ModelGateway({
   upstream: new URL(process.argv[2] ?? ''),
   credentials: { apiKey: 'sk-bench-operator' },
-  egress: { allowed: () => [], daemon: { port: () => 0, addresses: () => [] } },
+  egress: { allowed: () => [], host: { addresses: () => [] } },
   record: () => undefined,
   refused: () => undefined,
   log: createLogger('gateway-bench'),

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
@@ -12,10 +11,30 @@ import { containerPids, nodeInside, nspawnWorksHere, stubInitOf } from './suppor
 import { useHive } from './support/hive-fixture.ts'
 
 const OPERATOR_KEY = 'sk-ant-operator-secret-4711'
-/** A documentation address (TEST-NET-2) put on the host's `lo`: a public-looking egress target. */
-const PUBLIC_TEST_ADDRESS = '198.51.100.7'
+/**
+ * A public-looking egress target (TEST-NET-2) on another "host": a network namespace behind a veth
+ * pair, so it is none of this host's own addresses (which the proxy refuses on any port).
+ */
+const UPSTREAM_NETNS = `hive-up-${process.pid}`
+const HOST_SIDE = '198.51.100.1'
+const PUBLIC_TEST_ADDRESS = '198.51.100.2'
 
-const listen = (server: Server | HttpServer, options: object) =>
+/** Creates the upstream's namespace; false when this machine cannot (the case is then skipped, loudly). */
+function makeUpstreamHost(): boolean {
+  const ip = (...args: string[]) => spawnSync('ip', args, { stdio: 'ignore' }).status === 0
+  const veth = `vh${process.pid % 100000}`
+  return (
+    ip('netns', 'add', UPSTREAM_NETNS) &&
+    ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'vu0', 'netns', UPSTREAM_NETNS) &&
+    ip('addr', 'add', `${HOST_SIDE}/30`, 'dev', veth) &&
+    ip('link', 'set', veth, 'up') &&
+    ip('-n', UPSTREAM_NETNS, 'addr', 'add', `${PUBLIC_TEST_ADDRESS}/30`, 'dev', 'vu0') &&
+    ip('-n', UPSTREAM_NETNS, 'link', 'set', 'vu0', 'up') &&
+    ip('-n', UPSTREAM_NETNS, 'link', 'set', 'lo', 'up')
+  )
+}
+
+const listen = (server: Server, options: object) =>
   new Promise<number>((resolve) => server.listen(options, () => resolve((server.address() as AddressInfo | null)?.port ?? 0)))
 
 /** Inside a container: what happens when it dials each target (`connected`, or the error code). */
@@ -39,7 +58,7 @@ s.on('data', (d) => {
 })
 s.on('close', () => console.log(JSON.stringify(buf.split('\\r\\n')[0] + ' | ' + buf.slice(buf.indexOf('\\r\\n\\r\\n') + 4))))
 s.write('CONNECT ${target} HTTP/1.1\\r\\nHost: ${target}\\r\\n\\r\\n')
-setTimeout(() => s.destroy(), 8000)`
+setTimeout(() => s.destroy(), 8000).unref()`
 
 /**
  * Containment of the network (nspawn): an agent has only `lo`; its ways out are the MCP socket
@@ -135,15 +154,21 @@ describe.runIf(nspawnWorksHere('containment-network'))('containment: network', (
   })
 
   describe('egress', () => {
-    let upstream: HttpServer | undefined
-    let upstreamPort = 0
+    const upstreamPort = 48780
+    let upstream: ReturnType<typeof spawn> | undefined
     let aliased = false
 
     beforeAll(async () => {
-      aliased = spawnSync('ip', ['addr', 'add', `${PUBLIC_TEST_ADDRESS}/32`, 'dev', 'lo']).status === 0
-      if (!aliased) process.stderr.write(`⚠ cannot add ${PUBLIC_TEST_ADDRESS} to lo: the allowed-egress case is skipped\n`)
-      upstream = createHttpServer((_req, res) => res.end('hello from the allowed upstream'))
-      upstreamPort = await listen(upstream, { host: aliased ? PUBLIC_TEST_ADDRESS : '127.0.0.1', port: 0 })
+      aliased = makeUpstreamHost()
+      if (!aliased) process.stderr.write('⚠ cannot make a network namespace for the upstream: the allowed-egress case is skipped\n')
+      else {
+        upstream = spawn('ip', ['netns', 'exec', UPSTREAM_NETNS, process.execPath, '-e', `require('node:http').createServer((q, r) => r.end('hello from the allowed upstream')).listen(${upstreamPort}, '${PUBLIC_TEST_ADDRESS}', () => console.log('up'))`])
+        await new Promise<void>((resolve, reject) => {
+          if (!upstream?.stdout) return reject(new Error('no upstream stdout'))
+          createInterface({ input: upstream.stdout }).once('line', () => resolve())
+          upstream.once('exit', (code) => reject(new Error(`upstream exited ${code}`)))
+        })
+      }
       // The operator approved this egress: the applied agent.json is what the gateway reads.
       const applied = join(daemon.home, 'applied', 'worker', 'agent.json')
       const config = JSON.parse(readFileSync(applied, 'utf8')) as Record<string, unknown>
@@ -151,8 +176,9 @@ describe.runIf(nspawnWorksHere('containment-network'))('containment: network', (
       writeFileSync(applied, JSON.stringify(config, null, 2) + '\n')
     })
     afterAll(() => {
-      upstream?.close()
-      if (aliased) spawnSync('ip', ['addr', 'del', `${PUBLIC_TEST_ADDRESS}/32`, 'dev', 'lo'])
+      upstream?.kill('SIGKILL')
+      // Deleting the namespace takes its end of the veth pair, and with it ours.
+      spawnSync('ip', ['netns', 'del', UPSTREAM_NETNS])
     })
 
     it('tunnels to an allowed upstream', async ({ skip }) => {

@@ -90,11 +90,14 @@ export function operatorCredentials(): OperatorCredentials {
   return { ...(apiKey ? { apiKey } : {}), ...(authToken ? { authToken } : {}), ...(oauthToken ? { oauthToken } : {}) }
 }
 
-/** The model variables for an isolated container: no operator secret, no upstream URL. */
+/**
+ * The model variables for an isolated container, by allow-list: the CLI's own switches and model
+ * choices. Nothing else of the operator's `ANTHROPIC_*` (keys, tokens, custom headers, the
+ * upstream URL) enters a container; the gateway applies those on the host side.
+ */
 export function isolatedModelEnv(): Record<string, string> {
-  const all = modelEnvPassthrough()
-  for (const k of [...OPERATOR_SECRETS, 'ANTHROPIC_BASE_URL']) delete all[k]
-  return all
+  const safe = /^(CLAUDE_CODE_(?!OAUTH_TOKEN$)[A-Z0-9_]+|DISABLE_[A-Z0-9_]+|ANTHROPIC_(MODEL|SMALL_FAST_MODEL|DEFAULT_[A-Z]+_MODEL))$/
+  return Object.fromEntries(Object.entries(modelEnvPassthrough()).filter(([k]) => safe.test(k) && !(OPERATOR_SECRETS as readonly string[]).includes(k)))
 }
 
 /**

@@ -102,13 +102,15 @@ export async function serve(): Promise<void> {
   const directory = new AgentDirectory({ agents, runtime, broker, activity })
   const modelRequests = new ModelRequestsRepository(db.prisma)
   const journal = new TurnJournal({ turns: new TurnsRepository(db.prisma), events: new EventsRepository(db.prisma), activity, broker, live, log })
-  let httpPort = 0
+  const credentials = operatorCredentials()
+  // An agent's own login needs the CLI's hosts; with the operator's key they would only be a way out.
+  const loginHosts = Object.keys(credentials).length === 0 ? CLAUDE_CLI_HOSTS : []
   const gateway = new ModelGateway({
     upstream: new URL(env.ANTHROPIC_BASE_URL),
-    credentials: operatorCredentials(),
+    credentials,
     egress: {
-      allowed: (agent) => [...appliedEgress(paths, agent, log), ...CLAUDE_CLI_HOSTS],
-      daemon: { port: () => httpPort, addresses: () => [env.HIVE_HOST, ...localAddresses()] },
+      allowed: (agent) => [...appliedEgress(paths, agent, log), ...loginHosts],
+      host: { addresses: () => [env.HIVE_HOST, ...localAddresses()] },
     },
     record: (request) => void modelRequests.record(request).catch((err: unknown) => log.error({ err, agent: request.agent }, 'could not record a model request')),
     refused: (agent, target, reason) => {
@@ -180,7 +182,6 @@ export async function serve(): Promise<void> {
     },
     upgrade: terminalUpgrade,
   })
-  httpPort = http.port
   loginUrl = () => `${http.origin}/login?token=${encodeURIComponent(auth.token)}`
   const admin = await JsonLinesServer.listen(paths.adminSocket, 0o600, createAdminSocketHandler(services), log.child({ socket: 'admin' }))
   await lifecycle.boot()

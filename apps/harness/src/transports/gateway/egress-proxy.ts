@@ -16,8 +16,8 @@ type Lookup = (host: string) => Promise<LookupAddress[]>
 export interface EgressPolicy {
   /** `host:port` entries the agent may reach (its agent.json `egress` plus the CLI's own hosts). */
   allowed(agent: string): readonly string[]
-  /** The daemon's own HTTP listener: never a destination, whatever the allow-list says. */
-  daemon: { port: () => number; addresses: () => readonly string[] }
+  /** This host (the daemon listens on some of its addresses): never a destination. */
+  host: { addresses: () => readonly string[] }
   lookup?: Lookup
 }
 
@@ -58,8 +58,10 @@ export async function decideEgress(agent: string, host: string, port: number, po
   for (const address of addresses) {
     const why = forbiddenAddressReason(address)
     if (why) return { ok: false, reason: `${target} resolves to ${address}: ${why}, never reachable from an agent` }
-    if (port === policy.daemon.port() && policy.daemon.addresses().includes(address)) {
-      return { ok: false, reason: `${target} is the hive daemon itself` }
+    // The host's own addresses: its services (the daemon included) are not egress, on any port.
+    const plain = address.replace(/^::ffff:/i, '')
+    if (policy.host.addresses().some((own) => own.replace(/^::ffff:/i, '') === plain)) {
+      return { ok: false, reason: `${target} is this host (${address}), never reachable from an agent` }
     }
   }
   return { ok: true, address: addresses[0] ?? bare, port }

@@ -54,8 +54,8 @@ describe('ModelGateway', () => {
       upstream: new URL(upstream),
       credentials,
       egress: {
-        allowed: () => ['203.0.113.9:443', 'localhost:8080', '169.254.169.254:80'],
-        daemon: { port: () => 7000, addresses: () => ['127.0.0.1'] },
+        allowed: () => ['203.0.113.9:443', 'localhost:8080', '169.254.169.254:80', '203.0.113.77:22'],
+        host: { addresses: () => ['127.0.0.1', '203.0.113.77'] },
         lookup: (host) => Promise.resolve(host === 'localhost' ? [{ address: '127.0.0.1', family: 4 }] : []),
       },
       record: (r) => records.push(r),
@@ -104,9 +104,13 @@ describe('ModelGateway', () => {
     expect(fake.requests.at(-1)?.auth).toEqual({ apiKey: undefined, authorization: 'Bearer oauth-operator' })
   })
 
-  it('relays only the /v1/ API, and answers 502 when the upstream is down (recorded)', async () => {
+  it('relays only the Messages API (dot segments resolved first), and answers 502 when the upstream is down (recorded)', async () => {
     const { socket } = await gateway({ apiKey: 'k' })
-    expect((await viaSocket(socket, '/admin/keys', {})).status).toBe(404)
+    const before = fake.requests.length
+    for (const path of ['/admin/keys', '/v1/../api/oauth/claude_cli/create_api_key', '/v1/%2e%2e/key/generate', '/v1/files', '/v1/messages/batches', '//evil.example/v1/messages']) {
+      expect((await viaSocket(socket, path, {})).status, path).toBe(404)
+    }
+    expect(fake.requests.length).toBe(before)
     const down = await gateway({ apiKey: 'k' }, 'http://127.0.0.1:1')
     const answer = await viaSocket(down.socket, '/v1/messages', messages)
     expect(answer.status).toBe(502)
@@ -122,5 +126,17 @@ describe('ModelGateway', () => {
     expect(refusals.map((r) => r.target)).toEqual(['example.org:443', 'localhost:8080', '169.254.169.254:80', '203.0.113.10:443'])
     expect(refusals[1]?.reason).toContain('127.0.0.1: loopback')
     expect(refusals[2]?.reason).toContain('link-local')
+  })
+
+  it("refuses the host's own addresses on any port, IPv4-mapped included", async () => {
+    const { socket, refusals } = await gateway({})
+    expect(await connectVia(socket, '203.0.113.77:22')).toMatch(/^HTTP\/1.1 403 Forbidden/)
+    expect(refusals[0]?.reason).toContain('this host')
+  })
+
+  it('reports at most 20 refusals a minute per agent to the live stream', async () => {
+    const { socket, refusals } = await gateway({})
+    for (let i = 0; i < 30; i++) await connectVia(socket, 'example.org:443')
+    expect(refusals).toHaveLength(20)
   })
 })

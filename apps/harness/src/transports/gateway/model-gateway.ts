@@ -14,10 +14,26 @@ const Relay = {
   MODEL_SCAN_BYTES: 64 * 1024,
   /** An upstream silent for this long is given up on (a streaming turn sends pings far more often). */
   UPSTREAM_IDLE_MS: 10 * 60_000,
+  /** Connections one agent may hold open on its gateway socket (the CLI uses a handful). */
+  MAX_CONNECTIONS_PER_AGENT: 64,
+  /** Upstream sockets shared by all agents' model requests. */
+  MAX_UPSTREAM_SOCKETS: 64,
+  /** Egress refusals reported (events) per agent per minute; the rest are only counted. */
+  REFUSALS_PER_MINUTE: 20,
 } as const
 
-/** Only the Messages API family is relayed with the operator's credentials. */
-const API_PATH = /^\/v1\//
+/**
+ * The endpoints the claude CLI needs, the only ones that carry the operator's credentials (by
+ * method and exact path, after dot segments are resolved): not files, batches or admin APIs.
+ */
+const API_ENDPOINTS: readonly [string, RegExp][] = [
+  ['POST', /^\/v1\/messages$/],
+  ['POST', /^\/v1\/messages\/count_tokens$/],
+  ['GET', /^\/v1\/models(\/[A-Za-z0-9._-]+)?$/],
+]
+
+/** A status line an HTTP server can repeat (llhttp accepts 000–099, `writeHead` throws on them). */
+const relayableStatus = (status: number | undefined) => (status !== undefined && status >= 100 && status <= 999 ? status : 502)
 
 export interface ModelGatewayDeps {
   /** The daemon's `ANTHROPIC_BASE_URL`: where requests go. */
@@ -40,10 +56,12 @@ export interface ModelGatewayDeps {
  */
 export class ModelGateway {
   private readonly servers = new Map<string, Server>()
+  private readonly refusals = new Map<string, { since: number; count: number }>()
   private readonly upstreamAgent: HttpAgent
 
   constructor(private readonly deps: ModelGatewayDeps) {
-    this.upstreamAgent = deps.upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true })
+    const pool = { keepAlive: true, maxSockets: Relay.MAX_UPSTREAM_SOCKETS }
+    this.upstreamAgent = deps.upstream.protocol === 'https:' ? new HttpsAgent(pool) : new HttpAgent(pool)
   }
 
   async open(agent: string, socketPath: string): Promise<void> {
@@ -51,7 +69,13 @@ export class ModelGateway {
     // A socket file left by a crashed daemon would make listen() fail with EADDRINUSE.
     await rm(socketPath, { force: true })
     const server = createServer((req, res) => this.relay(agent, req, res))
-    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.connect(agent, req, socket, head))
+    server.maxConnections = Relay.MAX_CONNECTIONS_PER_AGENT
+    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.connect(agent, req, socket, head).catch((err: unknown) => {
+        this.deps.log.error({ err, agent }, 'egress CONNECT failed')
+        socket.destroy()
+      })
+    })
     server.on('clientError', (_e, socket) => socket.destroy())
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -77,19 +101,41 @@ export class ModelGateway {
     this.upstreamAgent.destroy()
   }
 
+  /** Reports a refusal to the live stream, at most REFUSALS_PER_MINUTE per agent (a loop must not flood it). */
+  private refused(agent: string, target: string, reason: string): void {
+    const now = Date.now()
+    const window = this.refusals.get(agent)
+    if (!window || now - window.since > 60_000) {
+      this.refusals.set(agent, { since: now, count: 1 })
+    } else if (++window.count > Relay.REFUSALS_PER_MINUTE) {
+      if (window.count === Relay.REFUSALS_PER_MINUTE + 1) this.deps.log.warn({ agent }, 'egress refusals over the per-minute limit: not reporting more this minute')
+      return
+    }
+    this.deps.refused(agent, target, reason)
+  }
+
   private relay(agent: string, req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
     if (/^https?:\/\//i.test(url)) return this.forward(agent, req, res, url)
-    if (!API_PATH.test(url)) {
+    const { upstream, credentials, log } = this.deps
+    const base = upstream.pathname.replace(/\/$/, '')
+    let target: URL | undefined
+    try {
+      target = new URL(base + (url.startsWith('/') ? url : `/${url}`), upstream)
+    } catch {
+      target = undefined
+    }
+    // Judged on the resolved URL: `/v1/../admin` must not carry the key anywhere else.
+    const path = target?.origin === upstream.origin && target.pathname.startsWith(`${base}/`) ? target.pathname.slice(base.length) : undefined
+    if (!target || !path || !API_ENDPOINTS.some(([method, pattern]) => method === req.method && pattern.test(path))) {
       res.writeHead(404, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `hive gateway relays /v1/ only, not ${url.slice(0, 100)}` } }))
+      res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `hive gateway relays the Messages API only, not ${req.method ?? '?'} ${url.slice(0, 100)}` } }))
       return
     }
     const started = Date.now()
-    const { upstream, credentials, log } = this.deps
-    const target = new URL(upstream.pathname.replace(/\/$/, '') + url, upstream)
     let model: string | undefined
-    let scanned = ''
+    const scanned: Buffer[] = []
+    let scannedBytes = 0
     let done = false
     const finish = (status: number, usage: ReturnType<UsageTap['result']> | undefined, error: string | null) => {
       if (done) return
@@ -114,7 +160,7 @@ export class ModelGateway {
     const outgoing = send(target, { method: req.method, headers: upstreamRequestHeaders(req.headers, target.host, credentials), agent: this.upstreamAgent })
     outgoing.setTimeout(Relay.UPSTREAM_IDLE_MS, () => outgoing.destroy(new Error('upstream idle timeout')))
     outgoing.on('response', (answer) => {
-      const status = answer.statusCode ?? 502
+      const status = relayableStatus(answer.statusCode)
       res.writeHead(status, withoutHopByHop(answer.headers))
       const type = String(answer.headers['content-type'] ?? '')
       const tap = new UsageTap(type.includes('text/event-stream') ? 'sse' : type.includes('json') ? 'json' : 'other')
@@ -156,11 +202,19 @@ export class ModelGateway {
     res.once('close', () => {
       if (!res.writableFinished) outgoing.destroy()
     })
+    // The model name, from the body's head: gathered, then scanned once (not per chunk).
+    const scanModel = () => {
+      if (model === undefined && scannedBytes > 0) model = /"model"\s*:\s*"([^"\\]{1,128})"/.exec(Buffer.concat(scanned).toString('utf8'))?.[1]
+      scanned.length = 0
+      scannedBytes = Relay.MODEL_SCAN_BYTES
+    }
     req.on('data', (chunk: Buffer) => {
-      if (model !== undefined || scanned.length >= Relay.MODEL_SCAN_BYTES) return
-      scanned += chunk.toString('utf8', 0, Math.min(chunk.length, Relay.MODEL_SCAN_BYTES - scanned.length))
-      model = /"model"\s*:\s*"([^"\\]{1,128})"/.exec(scanned)?.[1]
+      if (scannedBytes >= Relay.MODEL_SCAN_BYTES) return
+      scanned.push(chunk.subarray(0, Relay.MODEL_SCAN_BYTES - scannedBytes))
+      scannedBytes += Math.min(chunk.length, Relay.MODEL_SCAN_BYTES - scannedBytes)
+      if (scannedBytes >= Relay.MODEL_SCAN_BYTES) scanModel()
     })
+    req.once('end', scanModel)
     req.pipe(outgoing)
   }
 
@@ -180,15 +234,16 @@ export class ModelGateway {
     const host = target.hostname.toLowerCase()
     const port = Number(target.port || 80)
     void decideEgress(agent, host, port, this.deps.egress).then((decision) => {
+      if (res.destroyed) return
       if (!decision.ok) {
-        this.deps.refused(agent, `${host}:${port}`, decision.reason)
+        this.refused(agent, `${host}:${port}`, decision.reason)
         res.writeHead(403, { 'content-type': 'text/plain' }).end(`hive egress refused: ${decision.reason}\n`)
         return
       }
       const headers = { ...withoutHopByHop(req.headers), host: target.host }
       const outgoing = httpRequest({ host: decision.address, port, method: req.method, path: target.pathname + target.search, headers })
       outgoing.on('response', (answer) => {
-        res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers))
+        res.writeHead(relayableStatus(answer.statusCode), withoutHopByHop(answer.headers))
         answer.pipe(res)
       })
       outgoing.on('error', (e) => {
@@ -196,6 +251,10 @@ export class ModelGateway {
         res.end(`hive egress: ${e.message}\n`)
       })
       req.pipe(outgoing)
+    }).catch((err: unknown) => {
+      this.deps.log.error({ err, agent }, 'egress forward failed')
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
+      res.end('hive egress: internal error\n')
     })
   }
 
@@ -209,10 +268,10 @@ export class ModelGateway {
     const target = `${parsed.host}:${parsed.port}`
     const decision = await decideEgress(agent, parsed.host, parsed.port, this.deps.egress)
     if (!decision.ok) {
-      this.deps.refused(agent, target, decision.reason)
+      this.refused(agent, target, decision.reason)
       refuse(socket, decision.reason)
       return
     }
-    tunnel(socket, head, decision.address, decision.port, (reason) => this.deps.refused(agent, target, reason))
+    tunnel(socket, head, decision.address, decision.port, (reason) => this.refused(agent, target, reason))
   }
 }
