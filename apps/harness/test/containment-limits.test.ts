@@ -33,14 +33,17 @@ function cgroupsHere(): boolean {
   return v2 || v1
 }
 
-/** The host pid of an agent's systemd-nspawn (the supervisor, not its stub init). */
-function nspawnPid(agent: string): number | undefined {
+/**
+ * The host pid of an agent's `systemd-nspawn`, of this hive only: another hive on the host (a
+ * concurrent test run) has containers with the same machine names.
+ */
+function nspawnPid(home: string, agent: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
       const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
-      if (comm === 'systemd-nspawn' && cmdline.includes(`--machine=hive-${agent}\0`)) return Number(entry)
+      if (comm === 'systemd-nspawn' && cmdline.includes(`--bind=${home}/agents/${agent}/state:/state\0`)) return Number(entry)
     } catch {
       // exited meanwhile
     }
@@ -48,19 +51,28 @@ function nspawnPid(agent: string): number | undefined {
   return undefined
 }
 
-/** The host pid of an agent's `hive-agent serve` (inside its container). */
-function agentPid(agent: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ')
-      if (!cmdline.includes('hive-agent.mjs serve') || cmdline.startsWith('systemd-nspawn')) continue
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`GIT_AUTHOR_NAME=${agent}\0`)) return Number(entry)
-    } catch {
-      // exited meanwhile
-    }
+/** The processes below a pid, depth first. */
+function descendants(pid: number): number[] {
+  let children: number[] = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    // exited meanwhile
   }
-  return undefined
+  return children.flatMap((c) => [c, ...descendants(c)])
+}
+
+/** The host pid of an agent's `hive-agent serve` (inside its container). */
+function agentPid(home: string, agent: string): number | undefined {
+  const nspawn = nspawnPid(home, agent)
+  if (nspawn === undefined) return undefined
+  return descendants(nspawn).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes('hive-agent.mjs serve')
+    } catch {
+      return false
+    }
+  })
 }
 
 interface CgroupDirs {
@@ -126,8 +138,8 @@ async function openShell(daemon: HiveDaemon, agent: string): Promise<TerminalCli
 /** Each test starts from a running worker, whatever the one before did to it. */
 async function workerRunning(daemon: HiveDaemon): Promise<CgroupDirs> {
   expect((await daemon.cli('start', 'worker')).code).toBe(0)
-  await expect.poll(() => agentPid('worker'), { timeout: 30_000 }).toBeDefined()
-  return cgroupOf(nspawnPid('worker') ?? 0)
+  await expect.poll(() => agentPid(daemon.home, 'worker'), { timeout: 30_000 }).toBeDefined()
+  return cgroupOf(nspawnPid(daemon.home, 'worker') ?? 0)
 }
 
 /**
@@ -151,16 +163,16 @@ describe.runIf(nspawnWorksHere('container limits') && cgroupsHere())('container 
     const worker = await workerRunning(daemon)
     expect(Number(readFileSync(join(worker.memory, worker.memoryLimit), 'utf8'))).toBe(WORKER_LIMITS.memoryMB * MiB)
     expect(readFileSync(join(worker.pids, 'pids.max'), 'utf8').trim()).toBe(String(WORKER_LIMITS.pids))
-    expect(procsIn(worker.memory)).toContain(agentPid('worker'))
+    expect(procsIn(worker.memory)).toContain(agentPid(daemon.home, 'worker'))
     expect(procsIn(worker.memory)).not.toContain(daemon.pid)
     expect(cgroupOf(daemon.pid ?? 0).memory).not.toBe(worker.memory)
 
-    const other = cgroupOf(nspawnPid('other') ?? 0)
+    const other = cgroupOf(nspawnPid(daemon.home, 'other') ?? 0)
     expect(other.memory).not.toBe(worker.memory)
     expect(Number(readFileSync(join(other.memory, other.memoryLimit), 'utf8'))).toBe(2048 * MiB) // the default
 
     // Scratch tmpfs are bounded (a quarter of the memory limit each), not a share of host RAM.
-    const mounts = readFileSync(`/proc/${agentPid('worker')}/mountinfo`, 'utf8').split('\n')
+    const mounts = readFileSync(`/proc/${agentPid(daemon.home, 'worker')}/mountinfo`, 'utf8').split('\n')
     for (const point of ['/tmp', '/var/tmp']) {
       const mount = mounts.filter((m) => m.split(' ')[4] === point).at(-1)
       expect(mount, point).toMatch(/ - tmpfs .*size=65536k/)
