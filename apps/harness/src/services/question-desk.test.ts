@@ -65,7 +65,7 @@ class RecordingBroker implements Pick<Broker, 'send'> {
   }
 }
 
-function setup(repo = new InMemoryQuestions()) {
+function setup(repo = new InMemoryQuestions(), log = pino({ level: 'silent' })) {
   const broker = new RecordingBroker()
   const live = new LiveBus()
   const published: LiveEvent[] = []
@@ -78,7 +78,7 @@ function setup(repo = new InMemoryQuestions()) {
     questions: questions as QuestionsRepository,
     broker: sender as Broker,
     live,
-    log: pino({ level: 'silent' }),
+    log,
     clockScale: 1,
   })
   return { desk, repo, broker, published }
@@ -186,6 +186,18 @@ describe('QuestionDesk', () => {
     expect(broker.sent).toEqual([
       { sender: SYSTEM, recipients: ['planner'], event: { event: 'operator_answered', id: 1, question: 'Deploy to prod?', answer: '[cancelled]' } },
     ])
+  })
+
+  it('logs an expiry the database refuses, instead of an unhandled rejection', async () => {
+    const repo = new InMemoryQuestions()
+    const log = pino({ level: 'silent' })
+    const logged = vi.spyOn(log, 'error')
+    const { desk, broker } = setup(repo, log)
+    await desk.ask('planner', ask({ ttl_seconds: 60 }))
+    vi.spyOn(repo, 'resolve').mockRejectedValue(new Error('database is locked'))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ id: 1 }), 'could not expire a question')
+    expect(broker.sent).toEqual([])
   })
 
   it('a TTL expiry sends question_expired exactly once, at the deadline', async () => {

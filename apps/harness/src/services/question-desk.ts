@@ -103,7 +103,13 @@ export class QuestionDesk {
     if (!q.deadlineAt) return
     // setTimeout's limit is ~24.8 days; TTLs are at most 6 h.
     const delay = Math.max(0, q.deadlineAt.getTime() - Date.now())
-    this.timers.set(q.id, setTimeout(() => void this.expire(q.id), delay))
+    this.timers.set(
+      q.id,
+      setTimeout(() => {
+        // A failed expiry (a busy database) is logged, never an unhandled rejection.
+        this.expire(q.id).catch((err: unknown) => this.deps.log.error({ err, id: q.id }, 'could not expire a question'))
+      }, delay),
+    )
   }
 
   private async expire(id: number): Promise<void> {

@@ -88,7 +88,13 @@ export class JsonLinesClient<T extends OpTable> {
       this.failAll(new HiveError(HiveErrorCode.Internal, 'daemon sent a malformed response line'))
       return
     }
-    if (envelope.id === null) return // an error about a line we did not send as a request
+    if (envelope.id === null) {
+      // An error the daemon could not route to a request (e.g. a line it refused as oversize):
+      // one of ours is lost, and waiting on it would wedge the caller — fail every pending call.
+      const reason = envelope.ok ? 'an answer without an id' : `${envelope.error.code}: ${envelope.error.message}`
+      this.failPending(new HiveError(envelope.ok ? HiveErrorCode.Internal : envelope.error.code, `the daemon could not answer a request (${reason})`))
+      return
+    }
     const waiter = this.pending.get(envelope.id)
     if (!waiter) return
     this.pending.delete(envelope.id)
@@ -98,6 +104,10 @@ export class JsonLinesClient<T extends OpTable> {
 
   private failAll(error: HiveError): void {
     this.closedError ??= error
+    this.failPending(error)
+  }
+
+  private failPending(error: HiveError): void {
     for (const waiter of this.pending.values()) waiter.reject(error)
     this.pending.clear()
   }

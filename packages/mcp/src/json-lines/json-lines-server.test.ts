@@ -197,6 +197,16 @@ describe('JsonLinesServer', () => {
     await expect(JsonLinesClient.connect(path, testOps)).rejects.toMatchObject({ code: HiveErrorCode.Internal })
   })
 
+  it('fails a typed call the daemon refused as oversize instead of leaving it pending, and keeps the connection', async () => {
+    const { path } = await startServer()
+    const client = await connectClient(path)
+
+    const error = await client.call('echo', { text: 'x'.repeat(Limits.MAX_LINE_BYTES) }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HiveError)
+    expect(error).toMatchObject({ code: HiveErrorCode.BadRequest, message: expect.stringContaining('could not answer a request') as string })
+    expect(await client.call('echo', { text: 'still here' })).toEqual({ text: 'still here' })
+  })
+
   it('lets the typed client reject a result that does not match the output schema', async () => {
     const { path } = await startServer(() => Promise.resolve({ count: 'three' }))
     const client = await connectClient(path)
