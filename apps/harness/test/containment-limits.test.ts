@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { nspawnWorksHere } from './support/containers.ts'
+import { agentPidOf, nspawnPidOf, nspawnWorksHere } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import type { HiveDaemon } from './support/hive-daemon.ts'
 import { connectAdmin, connectAgent } from './support/sockets.ts'
@@ -31,48 +31,6 @@ function cgroupsHere(): boolean {
   const v1 = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') && existsSync('/sys/fs/cgroup/pids/cgroup.procs')
   if (!v2 && !v1) process.stderr.write('⚠ no cgroup memory+pids hierarchy here: container limit tests skipped\n')
   return v2 || v1
-}
-
-/**
- * The host pid of an agent's `systemd-nspawn`, of this hive only: another hive on the host (a
- * concurrent test run) has containers with the same machine names.
- */
-function nspawnPid(home: string, agent: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
-      if (comm === 'systemd-nspawn' && cmdline.includes(`--bind=${home}/agents/${agent}/state:/state\0`)) return Number(entry)
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return undefined
-}
-
-/** The processes below a pid, depth first. */
-function descendants(pid: number): number[] {
-  let children: number[] = []
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-  } catch {
-    // exited meanwhile
-  }
-  return children.flatMap((c) => [c, ...descendants(c)])
-}
-
-/** The host pid of an agent's `hive-agent serve` (inside its container). */
-function agentPid(home: string, agent: string): number | undefined {
-  const nspawn = nspawnPid(home, agent)
-  if (nspawn === undefined) return undefined
-  return descendants(nspawn).find((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes('hive-agent.mjs serve')
-    } catch {
-      return false
-    }
-  })
 }
 
 interface CgroupDirs {
@@ -138,8 +96,8 @@ async function openShell(daemon: HiveDaemon, agent: string): Promise<TerminalCli
 /** Each test starts from a running worker, whatever the one before did to it. */
 async function workerRunning(daemon: HiveDaemon): Promise<CgroupDirs> {
   expect((await daemon.cli('start', 'worker')).code).toBe(0)
-  await expect.poll(() => agentPid(daemon.home, 'worker'), { timeout: 30_000 }).toBeDefined()
-  return cgroupOf(nspawnPid(daemon.home, 'worker') ?? 0)
+  await expect.poll(() => agentPidOf(daemon.home, 'worker'), { timeout: 30_000 }).toBeDefined()
+  return cgroupOf(nspawnPidOf(daemon.home, 'worker') ?? 0)
 }
 
 /**
@@ -163,16 +121,16 @@ describe.runIf(nspawnWorksHere('container limits') && cgroupsHere())('container 
     const worker = await workerRunning(daemon)
     expect(Number(readFileSync(join(worker.memory, worker.memoryLimit), 'utf8'))).toBe(WORKER_LIMITS.memoryMB * MiB)
     expect(readFileSync(join(worker.pids, 'pids.max'), 'utf8').trim()).toBe(String(WORKER_LIMITS.pids))
-    expect(procsIn(worker.memory)).toContain(agentPid(daemon.home, 'worker'))
+    expect(procsIn(worker.memory)).toContain(agentPidOf(daemon.home, 'worker'))
     expect(procsIn(worker.memory)).not.toContain(daemon.pid)
     expect(cgroupOf(daemon.pid ?? 0).memory).not.toBe(worker.memory)
 
-    const other = cgroupOf(nspawnPid(daemon.home, 'other') ?? 0)
+    const other = cgroupOf(nspawnPidOf(daemon.home, 'other') ?? 0)
     expect(other.memory).not.toBe(worker.memory)
     expect(Number(readFileSync(join(other.memory, other.memoryLimit), 'utf8'))).toBe(2048 * MiB) // the default
 
     // Scratch tmpfs are bounded (a quarter of the memory limit each), not a share of host RAM.
-    const mounts = readFileSync(`/proc/${agentPid(daemon.home, 'worker')}/mountinfo`, 'utf8').split('\n')
+    const mounts = readFileSync(`/proc/${agentPidOf(daemon.home, 'worker')}/mountinfo`, 'utf8').split('\n')
     for (const point of ['/tmp', '/var/tmp']) {
       const mount = mounts.filter((m) => m.split(' ')[4] === point).at(-1)
       expect(mount, point).toMatch(/ - tmpfs .*size=65536k/)

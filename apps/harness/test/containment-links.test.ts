@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failure } from './support/failure.ts'
-import { nspawnWorksHere } from './support/containers.ts'
+import { findStubInit, nspawnWorksHere } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { connectAdmin, connectAgent } from './support/sockets.ts'
 
@@ -15,27 +15,6 @@ const ANSWER_MS = 1_000
 const WEDGED_MS = 10_000
 /** How many agent page loads run at once: more than libuv's 4 threadpool threads. */
 const PARALLEL = 6
-
-/**
- * The stub init (container PID 1) of an agent's running container: what nsenter joins. Matched by
- * this daemon's home too: another hive on the host (a concurrent test) uses the same machine names.
- */
-function findStubInit(home: string, agent: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'systemd-nspawn') continue
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      if (!cmdline.includes(`--machine=hive-${agent}\0`) || !cmdline.includes(`=${join(home, 'agents', agent, 'state')}:/state\0`)) continue
-      const children = readFileSync(`/proc/${entry}/task/${entry}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
-      const init = children.find((c) => readFileSync(`/proc/${c}/comm`, 'utf8').trim() === '(sd-stubinit)')
-      if (init) return Number(init)
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return undefined
-}
 
 /** A shell command as the container's root, in all its namespaces (reference/nspawn-userns.md §5), once it is up. */
 async function inContainer(home: string, agent: string, script: string): Promise<string> {

@@ -12,6 +12,8 @@ const TERMINAL_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 const hex2 = (c: string) => c.charCodeAt(0).toString(16).padStart(2, '0')
+/** `\u202e`: what a JSON parser reads back as the same character. */
+const unicodeEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
 
 /**
  * Agent-supplied text made safe to print to the operator's terminal: each control character
@@ -20,8 +22,8 @@ const hex2 = (c: string) => c.charCodeAt(0).toString(16).padStart(2, '0')
  */
 export function terminalSafe(text: string): string {
   return text
-    .replace(TERMINAL_CONTROLS, (c) => (c.charCodeAt(0) >= 0x80 ? `\\u00${hex2(c)}` : `\\x${hex2(c)}`))
-    .replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(TERMINAL_CONTROLS, (c) => (c.charCodeAt(0) >= 0x80 ? unicodeEscape(c) : `\\x${hex2(c)}`))
+    .replace(BIDI_CONTROLS, unicodeEscape)
 }
 
 /**
@@ -30,6 +32,6 @@ export function terminalSafe(text: string): string {
  */
 export function terminalSafeJson(value: unknown): string {
   return (JSON.stringify(value, null, 2) ?? 'null')
-    .replace(/[\x7f-\x9f]/g, (c) => `\\u00${hex2(c)}`)
-    .replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[\x7f-\x9f]/g, unicodeEscape)
+    .replace(BIDI_CONTROLS, unicodeEscape)
 }

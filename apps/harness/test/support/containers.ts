@@ -2,7 +2,6 @@ import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 
 const execFileAsync = promisify(execFile)
 
@@ -24,42 +23,61 @@ export function nspawnWorksHere(suite: string): boolean {
   return probe.status === 0
 }
 
-/** The host uid that is root in an agent's container (its recorded range). */
-function uidBaseOf(home: string, agent: string): number {
-  const db = new Database(join(home, 'hive.db'), { readonly: true })
+/**
+ * The host pid of an agent's `systemd-nspawn`, of this hive only: another hive on the host (a
+ * concurrent test run) has containers with the same machine names, but not our state bound in.
+ */
+export function nspawnPidOf(home: string, agent: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'systemd-nspawn') continue
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`--bind=${join(home, 'agents', agent, 'state')}:/state\0`)) return Number(entry)
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return undefined
+}
+
+/** The processes below a pid, depth first. */
+function descendants(pid: number): number[] {
+  let children: number[] = []
   try {
-    const row = db.prepare('SELECT "uidBase" FROM "Agent" WHERE name = ?').get(agent) as { uidBase: number | null } | undefined
-    if (row?.uidBase == null) throw new Error(`${agent} has no uid range`)
-    return row.uidBase
-  } finally {
-    db.close()
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    // exited meanwhile
+  }
+  return children.flatMap((c) => [c, ...descendants(c)])
+}
+
+const commandOf = (pid: number, file: 'comm' | 'cmdline') => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8').replaceAll('\0', ' ').trim()
+  } catch {
+    return '' // exited meanwhile
   }
 }
 
-/** Host pids of the processes running as an agent's container root (its payload and children). */
+/** Host pids of every process in an agent's container (its stub init, payload and their children). */
 export function containerPids(home: string, agent: string): number[] {
-  const base = uidBaseOf(home, agent)
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${e}/status`, 'utf8'))?.[1]) === base
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
+  const nspawn = nspawnPidOf(home, agent)
+  return nspawn === undefined ? [] : descendants(nspawn)
 }
 
-/** The container's init (nspawn's stub): what `nsenter --all` joins. */
+/** The host pid of an agent's `hive-agent serve` (inside its container). */
+export function agentPidOf(home: string, agent: string): number | undefined {
+  return containerPids(home, agent).find((pid) => commandOf(pid, 'cmdline').includes('hive-agent.mjs serve'))
+}
+
+/** The container's init (nspawn's stub), what `nsenter --all` joins; undefined while it is not up. */
+export function findStubInit(home: string, agent: string): number | undefined {
+  return containerPids(home, agent).find((pid) => commandOf(pid, 'comm') === '(sd-stubinit)')
+}
+
+/** `findStubInit` for a container that must be running. */
 export function stubInitOf(home: string, agent: string): number {
-  const init = containerPids(home, agent).find((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === '(sd-stubinit)'
-    } catch {
-      return false
-    }
-  })
+  const init = findStubInit(home, agent)
   if (init === undefined) throw new Error(`${agent}'s container is not running`)
   return init
 }
