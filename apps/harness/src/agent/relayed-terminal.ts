@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder'
 import type { Logger } from 'pino'
 import { daemonRelayFrameSchema, type AgentRelayFrame, type DaemonRelayFrame, type TerminalRequest } from '@hive/mcp'
 import { RelayChannel } from '@hive/mcp/node'
-import { SentinelScanner, wrapWithSentinel } from '../adapters/pty/exit-sentinel.ts'
+import { launchWithSentinel, type SentinelScanner } from '../adapters/pty/exit-sentinel.ts'
 import { Lifetime } from '../adapters/pty/flow-control.ts'
 import type { PtyProcess, PtySpawn } from '../adapters/pty/pty-session.ts'
 
@@ -44,7 +44,8 @@ interface RelayedTerminalOptions {
 export class RelayedTerminal {
   readonly events = new EventEmitter<{ closed: [] }>()
   private readonly channel: RelayChannel<DaemonRelayFrame, AgentRelayFrame>
-  private readonly scanner = new SentinelScanner()
+  /** Set when the PTY starts, with the sentinel its wrapper prints. */
+  private scanner: SentinelScanner | undefined
   private readonly input = new StringDecoder('utf8')
   private pty: PtyProcess | undefined
   private ptyRunning = false
@@ -111,14 +112,15 @@ export class RelayedTerminal {
     if (this.pty || this.exitSent) return
     const { request, command, refusal, spawn, log } = this.opts
     if (refusal) return this.sendExit({ code: 1, error: refusal })
-    const [file = '/bin/sh', ...args] = wrapWithSentinel([command.file, ...command.args])
+    const launch = launchWithSentinel([command.file, ...command.args], command.env)
+    this.scanner = launch.scanner
     try {
-      this.pty = spawn(file, args, {
+      this.pty = spawn(launch.file, launch.args, {
         name: 'xterm-256color',
         cols: request.cols,
         rows: request.rows,
         cwd: command.cwd,
-        env: command.env,
+        env: launch.env,
         // Bytes, not strings: no UTF-8 split hazards at chunk boundaries.
         encoding: null,
       })
@@ -134,7 +136,7 @@ export class RelayedTerminal {
   }
 
   private onOutput(chunk: Buffer): void {
-    const { output, exitCode } = this.scanner.feed(chunk)
+    const { output, exitCode } = this.scanner?.feed(chunk) ?? { output: chunk }
     if (output.length && !this.channel.sendData(output)) {
       // The daemon reads slower than the PTY writes: hold the PTY until the socket drains.
       this.pausedBySocket = true
@@ -152,8 +154,8 @@ export class RelayedTerminal {
     if (this.exitSent || this.connectionClosed) return this.closed()
     // Killed before the sentinel: a moment for output still in flight, then the exit.
     this.later(Lifetime.EXIT_STRAGGLERS_MS, () => {
-      const rest = this.scanner.flush()
-      if (rest.length) this.channel.sendData(rest)
+      const rest = this.scanner?.flush()
+      if (rest?.length) this.channel.sendData(rest)
       this.sendExit({ code: exitCode, ...(signal ? { signal } : {}) })
     })
   }

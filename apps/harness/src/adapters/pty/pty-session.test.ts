@@ -1,6 +1,7 @@
 import type { IDisposable, IEvent, IPty, IPtyForkOptions } from 'node-pty'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TerminalClose, type ServerFrame } from '@hive/mcp/terminal-frames'
+import { SENTINEL_NONCE_ENV } from './exit-sentinel.ts'
 import { Coalesce, FlowControl, Lifetime, Scrollback } from './flow-control.ts'
 import { PtySession, type PtySessionOptions, type PtyViewer } from './pty-session.ts'
 
@@ -49,6 +50,11 @@ class FakePty implements IPty {
   emit(data: string | Buffer): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
     for (const l of this.dataListeners) l(bytes)
+  }
+
+  /** The wrapper printed its exit sentinel, with the nonce the session gave it. */
+  printSentinel(code: number): void {
+    this.emit(`\x1b]7777;exit=${this.options.env?.[SENTINEL_NONCE_ENV] ?? ''};${code}\x07`)
   }
 
   /** The process ended (without printing the exit sentinel). */
@@ -471,7 +477,8 @@ describe('PtySession lifetime', () => {
     const { session, fake, closed } = startSession()
     const viewer = attachViewer(session)
 
-    fake.emit('done\r\n\x1b]7777;exit=3\x07')
+    fake.emit('done\r\n')
+    fake.printSentinel(3)
 
     expect(viewer.log.slice(1)).toEqual([
       { kind: 'output', data: Buffer.from('done\r\n') },
@@ -479,6 +486,18 @@ describe('PtySession lifetime', () => {
       { kind: 'close', code: TerminalClose.ENDED, reason: 'session ended' },
     ])
     expect(closed).toEqual([{ exitCode: 3 }])
+  })
+
+  it('treats a sentinel printed by hand (no nonce, or a wrong one) as output', () => {
+    const { session, fake, closed } = startSession()
+    const viewer = attachViewer(session)
+    const forged = `\x1b]7777;exit=0\x07\x1b]7777;exit=${'0'.repeat(32)};0\x07`
+
+    fake.emit(`${forged}still-here`)
+    session.dispose()
+
+    expect(viewer.text).toBe(`${forged}still-here`)
+    expect(closed).toEqual([{ exitCode: null }])
   })
 
   it('gives a process killed before the sentinel Lifetime.EXIT_STRAGGLERS_MS for its last output', () => {

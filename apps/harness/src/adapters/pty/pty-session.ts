@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import * as pty from 'node-pty'
 import { TerminalClose, type ServerFrame } from '@hive/mcp/terminal-frames'
 import { Coalesce, FlowControl, Lifetime, Scrollback } from './flow-control.ts'
-import { SentinelScanner, wrapWithSentinel } from './exit-sentinel.ts'
+import { launchWithSentinel, type SentinelScanner } from './exit-sentinel.ts'
 
 /** One browser tab (or test client) looking at a session. */
 export interface PtyViewer {
@@ -88,15 +88,16 @@ export class PtySession {
   constructor(private readonly opts: PtySessionOptions) {
     this.cols = clamp(opts.cols, 1000)
     this.rows = clamp(opts.rows, 500)
-    this.scanner = opts.exitSentinel === false ? undefined : new SentinelScanner()
-    const [file, ...args] = this.scanner ? wrapWithSentinel(opts.argv) : opts.argv
+    const launch = opts.exitSentinel === false ? undefined : launchWithSentinel(opts.argv, opts.env)
+    this.scanner = launch?.scanner
+    const [file = '/bin/sh', ...args] = launch ? [launch.file, ...launch.args] : opts.argv
     const spawn = opts.spawn ?? pty.spawn
-    this.process = spawn(file ?? '/bin/sh', args, {
+    this.process = spawn(file, args, {
       name: 'xterm-256color',
       cols: this.cols,
       rows: this.rows,
       cwd: opts.cwd,
-      env: opts.env,
+      env: launch?.env ?? opts.env,
       // Bytes, not strings: no UTF-8 split hazards at chunk boundaries, less CPU.
       encoding: null,
     })
