@@ -25,9 +25,9 @@ export class JsonLinesClient<T extends OpTable> {
     private readonly table: T,
   ) {
     const splitter = new LineSplitter(
-      Limits.MAX_LINE_BYTES * 4,
+      Limits.MAX_REPLY_LINE_BYTES,
       (line) => this.onLine(line),
-      () => this.failAll(new HiveError(HiveErrorCode.Internal, 'daemon sent an oversize line')),
+      () => this.breakConnection(new HiveError(HiveErrorCode.Internal, 'daemon sent an oversize line')),
     )
     socket.on('data', (d: Buffer) => splitter.push(d))
     socket.on('error', (e) => this.failAll(new HiveError(HiveErrorCode.Internal, `socket error: ${e.message}`)))
@@ -60,13 +60,22 @@ export class JsonLinesClient<T extends OpTable> {
     return parsed.data as OpOutput<T, K>
   }
 
-  /** An unchecked request (tests of how the daemon answers malformed ones). */
+  /**
+   * An unchecked request (tests of how the daemon answers malformed ones). A line over the
+   * daemon's limit is refused here: the daemon could only answer it without an id, which fails
+   * every call pending on this connection (a parked `recv` with it).
+   */
   request(op: string, args: unknown = {}): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError)
     const id = this.nextId++
+    const line = JSON.stringify({ id, op, args })
+    const bytes = Buffer.byteLength(line, 'utf8')
+    if (bytes > Limits.MAX_LINE_BYTES) {
+      return Promise.reject(new HiveError(HiveErrorCode.BadRequest, `${op} was not sent: its request is ${bytes} bytes, over the ${Limits.MAX_LINE_BYTES}-byte line limit`))
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.socket.write(JSON.stringify({ id, op, args }) + '\n')
+      this.socket.write(line + '\n')
     })
   }
 
@@ -85,7 +94,7 @@ export class JsonLinesClient<T extends OpTable> {
     try {
       envelope = responseEnvelopeSchema.parse(JSON.parse(line))
     } catch {
-      this.failAll(new HiveError(HiveErrorCode.Internal, 'daemon sent a malformed response line'))
+      this.breakConnection(new HiveError(HiveErrorCode.Internal, 'daemon sent a malformed response line'))
       return
     }
     if (envelope.id === null) {
@@ -100,6 +109,12 @@ export class JsonLinesClient<T extends OpTable> {
     this.pending.delete(envelope.id)
     if (envelope.ok) waiter.resolve(envelope.result)
     else waiter.reject(new HiveError(envelope.error.code, envelope.error.message))
+  }
+
+  /** The daemon broke the protocol: nothing more it says can be trusted, and owners see the close. */
+  private breakConnection(error: HiveError): void {
+    this.failAll(error)
+    this.socket.destroy()
   }
 
   private failAll(error: HiveError): void {

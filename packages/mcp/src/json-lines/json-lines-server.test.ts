@@ -197,14 +197,15 @@ describe('JsonLinesServer', () => {
     await expect(JsonLinesClient.connect(path, testOps)).rejects.toMatchObject({ code: HiveErrorCode.Internal })
   })
 
-  it('fails a typed call the daemon refused as oversize instead of leaving it pending, and keeps the connection', async () => {
-    const { path } = await startServer()
+  it('answers a result too large for one reply line with an error by id, and keeps the connection', async () => {
+    const { path, log } = await startServer((op) => Promise.resolve(op === 'echo' ? { text: 'x'.repeat(Limits.MAX_REPLY_LINE_BYTES) } : { done: true }))
     const client = await connectClient(path)
 
-    const error = await client.call('echo', { text: 'x'.repeat(Limits.MAX_LINE_BYTES) }).catch((e: unknown) => e)
+    const error = await client.call('echo', { text: 'big' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HiveError)
-    expect(error).toMatchObject({ code: HiveErrorCode.BadRequest, message: expect.stringContaining('could not answer a request') as string })
-    expect(await client.call('echo', { text: 'still here' })).toEqual({ text: 'still here' })
+    expect(error).toMatchObject({ code: HiveErrorCode.Internal, message: expect.stringContaining(`over the ${Limits.MAX_REPLY_LINE_BYTES}-byte reply limit`) as string })
+    expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ id: 1 }), expect.any(String))
+    expect(await client.call('fast')).toEqual({ done: true })
   })
 
   it('lets the typed client reject a result that does not match the output schema', async () => {

@@ -58,7 +58,17 @@ export class JsonLinesServer {
     this.sockets.add(socket)
     const abort = new AbortController()
     const reply = (envelope: ResponseEnvelope) => {
-      if (!socket.destroyed) socket.write(JSON.stringify(envelope) + '\n')
+      if (socket.destroyed) return
+      const line = JSON.stringify(envelope)
+      const bytes = Buffer.byteLength(line, 'utf8')
+      if (bytes <= Limits.MAX_REPLY_LINE_BYTES || envelope.id === null) {
+        socket.write(line + '\n')
+        return
+      }
+      // The client would drop it and lose the connection: fail this call alone, by its id.
+      log.error({ bytes, id: envelope.id }, 'answer too large for one line was refused')
+      const message = `the answer is ${bytes} bytes, over the ${Limits.MAX_REPLY_LINE_BYTES}-byte reply limit: ask for fewer items`
+      socket.write(JSON.stringify({ id: envelope.id, ok: false, error: { code: HiveErrorCode.Internal, message } }) + '\n')
     }
     const fail = (id: number | null, code: HiveErrorCode, message: string) =>
       reply({ id, ok: false, error: { code, message } })
