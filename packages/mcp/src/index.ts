@@ -3,13 +3,13 @@ export type { ServerDeps } from './server.ts'
 export { JsonLinesClient } from './json-lines/json-lines-client.ts'
 export { HiveError, HiveErrorCode, isHiveError } from './protocol/hive-error.ts'
 export { Limits } from './protocol/limits.ts'
-export { BROADCAST, MANAGER_NAME, OPERATOR, SYSTEM, agentNameSchema, messageBodySchema, recipientSchema } from './protocol/names.ts'
+export { BROADCAST, MANAGER_NAME, OPERATOR, SYSTEM, agentNameSchema, messageBodySchema, modelNameSchema, recipientSchema } from './protocol/names.ts'
 export { parseInput } from './protocol/parse-input.ts'
 export type { OpInput, OpOutput, OpSpec, OpTable } from './protocol/op-spec.ts'
 export { adminOps } from './protocol/admin-ops.ts'
 export type { AdminOp } from './protocol/admin-ops.ts'
 export { agentOps, controlCommandSchema, managerOps, managerSurface } from './protocol/agent-ops.ts'
-export type { AgentOp, AskOperatorArgs, ControlCommand, ControlMessage, ManagerOp } from './protocol/agent-ops.ts'
+export type { AgentOp, AskOperatorArgs, ControlCommand, ControlMessage, ManagerOp, TurnFailure } from './protocol/agent-ops.ts'
 export {
   PTY_RELAY_SOCKET_NAME,
   PtyRelayLimits,
@@ -25,6 +25,7 @@ export type {
   AgentDetail,
   AgentView,
   ApprovalView,
+  DeadLetterView,
   DeliveredMessage,
   InboxMessage,
   MessageView,

@@ -14,6 +14,10 @@ describe('agent.json', () => {
     })
   })
 
+  it.each(['sonnet', 'opus[1m]', 'claude-opus-4-1-20250805'])('takes model %j', (model) => {
+    expect(agentConfigSchema.parse({ model }).model).toBe(model)
+  })
+
   it('takes host:port egress entries and partial limits', () => {
     const config = agentConfigSchema.parse({ egress: ['registry.npmjs.org:443', '10.0.0.1:80', '[::1]:8080'], limits: { memoryMB: 256 } })
     expect(config.egress).toHaveLength(3)
@@ -28,6 +32,9 @@ describe('agent.json', () => {
     [{ limits: { memoryMB: 1 } }, 'limits.memoryMB'],
     [{ limits: { pids: 1.5 } }, 'limits.pids'],
     [{ limits: { swap: 1 } }, 'limits'],
+    [{ model: 'bad model!' }, 'model: model name must start with a letter or digit and contain only'],
+    [{ model: 'sonnet && curl evil' }, 'model: '],
+    [{ model: '' }, 'model: model name is empty'],
   ])('refuses %j naming the field', (input, fragment) => {
     const parsed = agentConfigSchema.safeParse(input)
     expect(parsed.success).toBe(false)

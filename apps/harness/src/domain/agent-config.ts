@@ -1,9 +1,12 @@
 import { z } from 'zod'
+import { modelNameSchema } from '@hive/mcp'
 import { blanketPatternReason } from './bash-pattern.ts'
 
 const DEFAULT_MODEL = 'haiku'
 /** notes.md above this many bytes is compacted by a short second `claude` session. */
 const DEFAULT_NOTES_COMPACT_BYTES = 16 * 1024
+/** A turn running longer than this is stopped and counts as a turn error. */
+const DEFAULT_TURN_TIMEOUT_SECONDS = 1800
 
 /**
  * A Bash allow-list entry as in claude's `--allowedTools "Bash(<pattern>)"` grammar. Blanket Bash
@@ -47,9 +50,10 @@ const limitsSchema = z
 export const agentConfigSchema = z
   .object({
     description: z.string().max(4096).optional(),
-    model: z.string().min(1).max(128).optional(),
+    model: modelNameSchema.optional(),
     bash: z.array(bashPatternSchema).max(64).default([]),
     notesCompactBytes: z.number().int().min(1024).max(1024 * 1024).default(DEFAULT_NOTES_COMPACT_BYTES),
+    turnTimeoutSeconds: z.number().int().min(1).max(24 * 60 * 60).default(DEFAULT_TURN_TIMEOUT_SECONDS),
     egress: z.array(egressTargetSchema).max(64).default([]),
     limits: limitsSchema.default({ memoryMB: ContainerLimits.MEMORY_MB, pids: ContainerLimits.PIDS, cpuWeight: ContainerLimits.CPU_WEIGHT }),
   })
@@ -68,6 +72,7 @@ export function defaultAgentConfig(description?: string, role: 'agent' | 'manage
     ...(description ? { description } : {}),
     bash: role === 'manager' ? [...MANAGER_BASH_PATTERNS] : [],
     notesCompactBytes: DEFAULT_NOTES_COMPACT_BYTES,
+    turnTimeoutSeconds: DEFAULT_TURN_TIMEOUT_SECONDS,
     egress: [],
     limits: { memoryMB: ContainerLimits.MEMORY_MB, pids: ContainerLimits.PIDS, cpuWeight: ContainerLimits.CPU_WEIGHT },
   }

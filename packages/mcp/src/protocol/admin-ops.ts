@@ -1,12 +1,13 @@
 import { z } from 'zod'
 import { Limits } from './limits.ts'
-import { agentNameSchema, messageBodySchema, recipientSchema } from './names.ts'
+import { agentNameSchema, messageBodySchema, modelNameSchema, recipientSchema } from './names.ts'
 import { controlCommandSchema } from './agent-ops.ts'
 import { op } from './op-spec.ts'
 import {
   agentDetailSchema,
   agentViewSchema,
   approvalViewSchema,
+  deadLetterViewSchema,
   emptySchema,
   modelViewSchema,
   inboxMessageSchema,
@@ -23,7 +24,6 @@ const byId = z.object({ id: z.number().int().positive() }).strict()
 const listing = (max: number) => z.object({ limit: z.number().int().min(1).max(max).optional() }).strict().default({})
 const withHistory = z.object({ all: z.boolean().optional() }).strict().default({})
 const description = z.string().max(4096)
-const modelName = z.string().min(1).max(128)
 const controlSent = z.object({ name: z.string(), command: controlCommandSchema })
 
 /**
@@ -67,7 +67,7 @@ export const adminOps = {
   destroy: op(z.object({ name: agentNameSchema, purge: z.boolean().optional() }).strict(), z.object({ name: z.string(), purged: z.boolean() })),
   model_info: op(byName, modelViewSchema),
   model: op(
-    z.object({ name: agentNameSchema, model: modelName.nullable() }).strict(),
+    z.object({ name: agentNameSchema, model: modelNameSchema.nullable() }).strict(),
     z.object({ name: z.string(), override: z.string().nullable(), effective: z.string() }),
   ),
   cancel_turn: op(byName, controlSent),
@@ -81,6 +81,18 @@ export const adminOps = {
     z.object({ unread: z.number().int(), messages: z.array(inboxMessageSchema) }),
   ),
   mark_read: op(z.object({ id: z.number().int().positive().optional() }).strict(), z.object({ marked: z.number().int() })),
+  /** Messages that failed too often, newest first; `before` pages back from an id. */
+  dead_letters: op(
+    z
+      .object({ limit: z.number().int().min(1).max(Limits.MAX_LIST_LIMIT).optional(), before: z.number().int().positive().optional() })
+      .strict()
+      .default({}),
+    z.array(deadLetterViewSchema),
+  ),
+  /** Back into its recipient's queue, attempts reset. */
+  retry_dead_letter: op(byId, deadLetterViewSchema),
+  /** Deleted for good. */
+  discard_dead_letter: op(byId, deadLetterViewSchema),
 
   request_spawn: op(z.object({ name: agentNameSchema, description: description.optional() }).strict(), approvalViewSchema),
   pending: op(withHistory, z.array(approvalViewSchema)),

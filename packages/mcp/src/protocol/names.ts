@@ -23,6 +23,19 @@ export const recipientSchema = z.union([z.literal(OPERATOR), z.literal(BROADCAST
   error: 'recipient must be an agent name, "operator" or "*"',
 })
 
+/** Longer than any model id Anthropic or a Bedrock/Vertex profile uses. */
+const MAX_MODEL_NAME_CHARS = 128
+/**
+ * A model as `claude --model` takes it: an alias (`sonnet`, `opus[1m]`) or an id
+ * (`claude-opus-4-1-20250805`, `us.anthropic.claude-sonnet-4-5@v1:0`, `org/model`). It reaches an
+ * argv and the model gateway, so spaces, quotes and shell characters are refused outright.
+ */
+export const modelNameSchema = z
+  .string()
+  .min(1, 'model name is empty')
+  .max(MAX_MODEL_NAME_CHARS, `model name is longer than ${MAX_MODEL_NAME_CHARS} characters`)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]*$/, 'model name must start with a letter or digit and contain only letters, digits and . _ - : / @ [ ] (no spaces or shell characters)')
+
 export const messageBodySchema = z
   .string()
   .min(1, 'body is empty')

@@ -4,6 +4,7 @@ import { ZodError } from 'zod'
 import type { AgentRecord, StoredMessage } from '@hive/db'
 import { HiveError, HiveErrorCode, OPERATOR, type ApprovalView, type QuestionView } from '@hive/mcp'
 import type { HiveServices } from '../../operations/hive-services.ts'
+import type { AgentConfigs } from '../../services/agent-configs.ts'
 import type { AgentDirectory } from '../../services/agent-directory.ts'
 import type { AgentLifecycle } from '../../services/agent-lifecycle.ts'
 import type { ApprovalDesk } from '../../services/approval-desk.ts'
@@ -28,6 +29,9 @@ class RecordingBroker implements Pick<Broker, 'send'> {
       ackedAt: null,
       redelivered: false,
       broadcast,
+      attempts: 0,
+      deadLetteredAt: null,
+      lastError: null,
     }))
     this.rows.push(...sent)
     return sent
@@ -79,6 +83,7 @@ interface RouterSeams {
   lifecycle: Pick<AgentLifecycle, 'spawn'>
   questions: Pick<QuestionDesk, 'answer'>
   approvals: Pick<ApprovalDesk, 'requestSpawn'>
+  configs: Pick<AgentConfigs, 'setModel' | 'turnConfig'>
 }
 
 function setup() {
@@ -90,14 +95,18 @@ function setup() {
   const lifecycle = { spawn: vi.fn<AgentLifecycle['spawn']>() }
   const questions = { answer: vi.fn<QuestionDesk['answer']>(() => Promise.resolve(questionView)) }
   const approvals = { requestSpawn: vi.fn<ApprovalDesk['requestSpawn']>(() => Promise.resolve(approvalView)) }
+  const configs = {
+    setModel: vi.fn<AgentConfigs['setModel']>(() => Promise.resolve()),
+    turnConfig: vi.fn<AgentConfigs['turnConfig']>((name) => Promise.resolve({ name, role: 'agent', model: 'sonnet', bash_patterns: [], notes_compact_bytes: 16 * 1024, turn_timeout_seconds: 1800 })),
+  }
   const live = new LiveBus()
   // Broker is a class with private members, so no fake satisfies it structurally; Messaging calls only `send`.
   const sender: Pick<Broker, 'send'> = broker
   const messaging = new Messaging(sender as Broker, directory)
-  const seams: RouterSeams = { messaging, live, directory, lifecycle, questions, approvals }
+  const seams: RouterSeams = { messaging, live, directory, lifecycle, questions, approvals, configs }
   // The procedures under test reach only RouterSeams; a route reaching further would fail loudly.
   const caller = appRouter.createCaller({ services: seams as HiveServices })
-  return { caller, broker, directory, lifecycle, questions, approvals, messaging, live }
+  return { caller, broker, directory, lifecycle, questions, approvals, configs, messaging, live }
 }
 
 /** The rejection of `call`, or undefined if it resolved. */
@@ -172,6 +181,27 @@ describe('appRouter through createCaller', () => {
     expect(cause).toBeInstanceOf(ZodError)
     expect(cause instanceof ZodError ? cause.issues.map((i) => i.path) : []).toEqual([['name']])
     expect(lifecycle.spawn).not.toHaveBeenCalled()
+  })
+
+  it.each(['bad model!', 'sonnet; rm -rf /', '$(id)'])('settings.setModel %j is a BAD_REQUEST naming the model field, and nothing is set', async (model) => {
+    const { caller, configs } = setup()
+    const input: inferProcedureInput<AppRouter['settings']['setModel']> = { name: 'worker', model }
+
+    const error = await rejectionOf(caller.settings.setModel(input))
+
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' })
+    const cause = error instanceof TRPCError ? error.cause : undefined
+    expect(cause instanceof ZodError ? cause.issues.map((i) => [i.path, i.message]) : []).toEqual([[['model'], expect.stringContaining('no spaces or shell characters')]])
+    expect(configs.setModel).not.toHaveBeenCalled()
+  })
+
+  it('settings.setModel takes a bracketed alias and sets it as the operator', async () => {
+    const { caller, configs } = setup()
+    const input: inferProcedureInput<AppRouter['settings']['setModel']> = { name: 'worker', model: 'opus[1m]' }
+
+    expect(await caller.settings.setModel(input)).toEqual({ name: 'worker', override: 'opus[1m]', effective: 'sonnet' })
+
+    expect(configs.setModel).toHaveBeenCalledExactlyOnceWith('worker', 'opus[1m]', OPERATOR)
   })
 
   it.each([
