@@ -1,9 +1,13 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { HiveError, Limits } from '@hive/mcp'
+import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
+import { HiveDaemon } from './support/hive-daemon.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { adminSocketPath, agentSocketPath, connectAdmin, connectAgent } from './support/sockets.ts'
 
@@ -13,7 +17,7 @@ function counts(home: string): Record<string, number> {
   try {
     const out: Record<string, number> = {}
     // Turn and AgentEvent move on their own: the manager runs turns for the spawn/kill helper events.
-    for (const t of ['Agent', 'Message', 'OperatorQuestion', 'Approval']) {
+    for (const t of ['Agent', 'AgentSetting', 'Message', 'OperatorQuestion', 'Approval']) {
       out[t] = (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n
     }
     return out
@@ -59,6 +63,15 @@ describe('bad input is refused clearly and changes nothing', () => {
     expect(r.stderr).toContain(fragment)
     expect(r.stderr).toContain('args.name')
     expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  // No AgentSetting row appears for any of them (the last test counts).
+  it.each(['bad model!', 'sonnet; rm -rf /', '$(id)', 'opus\nhaiku'])('model %j is refused naming the field', async (model) => {
+    const r = await daemon.cli('model', 'worker', model)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('args.model')
+    expect(r.stderr).toContain('model name must start with a letter or digit and contain only letters, digits')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('refuses an unknown recipient, an oversize and an empty body', async () => {
@@ -130,5 +143,52 @@ describe('bad input is refused clearly and changes nothing', () => {
   it('wrote no rows for any of it', async () => {
     expect(counts(daemon.home)).toEqual(before)
     expect((await daemon.cliJson<{ name: string }[]>('list', '--json')).map((a) => a.name).sort()).toEqual(['manager', 'worker'])
+  })
+})
+
+describe('socket paths over the unix limit are refused, not truncated', () => {
+  // A 70-byte home: the admin socket and the manager's fit, agent names of at most 12 characters do
+  // (run/agents/<name>/gateway.sock adds 25 bytes to the name; the limit is 107).
+  const parent = mkdtempSync(join(tmpdir(), 'hive-test-'))
+  const home = join(parent, 'h'.repeat(70 - parent.length - 1))
+  const daemon = new HiveDaemon(home, {})
+  let fake: FakeAnthropic
+
+  beforeAll(async () => {
+    fake = await startFakeAnthropic({ scripts: [] })
+    daemon.setEnv(claudeTestEnv(fake.url))
+    await daemon.start()
+  })
+  afterAll(async () => {
+    await daemon.stop()
+    await fake.close()
+    rmSync(parent, { recursive: true, force: true })
+  })
+
+  it('refuses a spawn whose sockets would not fit, naming the path and the limit, and creates nothing', async () => {
+    const name = 'thirteen-char'
+    const r = await daemon.cli('spawn', name)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`socket path ${join(home, 'run', 'agents', name, 'gateway.sock')} would be 108 bytes`)
+    expect(r.stderr).toContain('over the 107-byte limit of a unix socket path; use a name of at most 12 characters, or a shorter HIVE_HOME')
+    for (const dir of [join(home, 'agents', name), join(home, 'applied', name), join(home, 'run', 'agents', name)]) expect(existsSync(dir)).toBe(false)
+    expect((await daemon.cliJson<{ name: string }[]>('list', '--json', '--all')).map((a) => a.name)).toEqual(['manager'])
+  })
+
+  it('spawns a name one character shorter with every socket under its full name', async () => {
+    const name = 'twelve-chars'
+    const r = await daemon.cli('spawn', name)
+    expect(r.code, r.stderr).toBe(0)
+    for (const socket of ['mcp.sock', 'gateway.sock', 'pty.sock']) expect(existsSync(join(home, 'run', 'agents', name, socket))).toBe(true)
+    expect(await daemon.cli('destroy', name, '--purge')).toMatchObject({ code: 0 })
+  })
+
+  it('refuses to start a daemon whose own sockets would not fit, before creating its home', async () => {
+    const longHome = join(parent, 'x'.repeat(107 - parent.length))
+    const refused = new HiveDaemon(longHome, { ...claudeTestEnv(fake.url), HIVE_PORT: '0' })
+    const r = await refused.cli('serve')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(`hive serve: HIVE_HOME ${longHome} is too long: socket path ${longHome}/run/agents/manager/gateway.sock would be 140 bytes, over the 107-byte limit of a unix socket path; use a HIVE_HOME of at most 75 bytes\n`)
+    expect(existsSync(longHome)).toBe(false)
   })
 })

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
-import { PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
+import { MANAGER_NAME, PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
 import { ContainerNet } from '../domain/container-net.ts'
+import { refuseOverlongSocketPath } from './unix-socket-path.ts'
 
 /** Names of an agent's files, the same on the host and in its container. */
 export const AgentFileNames = {
@@ -44,6 +45,22 @@ export class HivePaths {
   /** The agent's model gateway and egress proxy (see transports/gateway). */
   agentGatewaySocket(name: string): string {
     return join(this.agentRunDir(name), ContainerNet.GATEWAY_SOCKET)
+  }
+  /** Every socket an agent has on the host. */
+  agentSockets(name: string): string[] {
+    return [this.agentSocket(name), this.agentGatewaySocket(name), this.agentPtySocket(name)]
+  }
+  /** Refuses a name whose sockets would not fit a unix socket path under this home. */
+  checkAgentSockets(name: string): void {
+    refuseOverlongSocketPath(`agent name "${name}" is too long for HIVE_HOME ${this.home}`, this.agentSockets(name), (excess) =>
+      excess < name.length ? `use a name of at most ${name.length - excess} characters, or a shorter HIVE_HOME` : 'use a shorter HIVE_HOME',
+    )
+  }
+  /** Before the daemon creates anything: its admin socket and the manager's sockets must fit. */
+  checkDaemonSockets(): void {
+    refuseOverlongSocketPath(`HIVE_HOME ${this.home} is too long`, [this.adminSocket, ...this.agentSockets(MANAGER_NAME)], (excess) =>
+      `use a HIVE_HOME of at most ${Buffer.byteLength(this.home, 'utf8') - excess} bytes`,
+    )
   }
   agentDir(name: string): string {
     return join(this.home, 'agents', name)

@@ -74,7 +74,12 @@ program
   .description('run the host daemon (database, broker, agents, dashboard)')
   .action(async () => {
     const { serve } = await import('../main/serve.ts')
-    await serve()
+    await serve().catch((e: unknown) => {
+      if (!isHiveError(e)) throw e
+      // Refused at start (e.g. a socket path too long): servers already open would keep us alive.
+      process.stderr.write(`hive serve: ${terminalSafe(e.message)}\n`)
+      process.exit(1)
+    })
   })
 
 program

@@ -40,12 +40,14 @@ import { ApprovalDesk } from '../services/approval-desk.ts'
 import { Broker } from '../services/broker.ts'
 import { BrokerJanitor, DEFAULT_RETENTION } from '../services/broker-janitor.ts'
 import { ControlChannel } from '../services/control-channel.ts'
+import { DeadLetters } from '../services/dead-letters.ts'
 import { LiveBus } from '../services/live-bus.ts'
 import { forwardBrokerEvents } from '../services/message-view.ts'
 import { Messaging } from '../services/messaging.ts'
 import { OperatorAuth } from '../services/operator-auth.ts'
 import { OperatorSessions } from '../services/operator-sessions.ts'
 import { QuestionDesk } from '../services/question-desk.ts'
+import { TurnFailures } from '../services/turn-failures.ts'
 import { TurnJournal } from '../services/turn-journal.ts'
 import { createAdminSocketHandler } from '../transports/admin-socket.ts'
 import { AgentSockets } from '../transports/agent-sockets.ts'
@@ -65,6 +67,7 @@ const say = (line: string) => process.stdout.write(line + '\n')
 export async function serve(): Promise<void> {
   const log = createLogger('hive')
   const paths = new HivePaths(env.HIVE_HOME)
+  paths.checkDaemonSockets()
   mkdirSync(paths.home, { recursive: true, mode: 0o700 })
   // Sockets live here: 0700 so nobody else can even reach them before their chmod.
   mkdirSync(paths.runDir, { recursive: true, mode: 0o700 })
@@ -102,6 +105,7 @@ export async function serve(): Promise<void> {
   const directory = new AgentDirectory({ agents, runtime, broker, activity })
   const modelRequests = new ModelRequestsRepository(db.prisma)
   const journal = new TurnJournal({ turns: new TurnsRepository(db.prisma), events: new EventsRepository(db.prisma), activity, broker, live, log })
+  const failures = new TurnFailures({ broker, activity, live, log })
   const credentials = operatorCredentials()
   // An agent's own login needs the CLI's hosts; with the operator's key they would only be a way out.
   const loginHosts = Object.keys(credentials).length === 0 ? CLAUDE_CLI_HOSTS : []
@@ -117,6 +121,7 @@ export async function serve(): Promise<void> {
       log.warn({ agent, target, reason }, 'egress refused')
       journal.recordEvents(agent, [{ kind: 'egress:refused', payload: { target, reason } }]).catch((err: unknown) => log.error({ err, agent }, 'could not record an egress refusal'))
     },
+    retryAfter: (agent, ms) => failures.upstreamRetryAfter(agent, ms),
     log: log.child({ gateway: true }),
   })
   const sockets = new AgentSockets(paths, log, gateway, ptyRelay)
@@ -137,6 +142,8 @@ export async function serve(): Promise<void> {
     directory,
     configs: new AgentConfigs({ paths, settings: new SettingsRepository(db.prisma), directory, live }),
     journal,
+    failures,
+    deadLetters: new DeadLetters({ broker, live }),
     messaging: new Messaging(broker, directory),
     broker,
     control,
@@ -173,12 +180,12 @@ export async function serve(): Promise<void> {
     allowedHosts: allowedHostnames(env.HIVE_HOST, env.HIVE_PUBLIC_HOST),
     auth,
     log,
-    routes: async (req, res) => {
-      if (req.url?.startsWith('/api/trpc/')) {
+    routes: async (req, res, url) => {
+      if (url.pathname.startsWith('/api/trpc/')) {
         trpc(req, res)
         return true
       }
-      return dashboard(req, res)
+      return dashboard(req, res, url)
     },
     upgrade: terminalUpgrade,
   })

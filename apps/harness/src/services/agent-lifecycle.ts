@@ -73,6 +73,7 @@ export class AgentLifecycle {
 
   /** `announce: false` when the requester hears about it another way (an approval_resolved event). */
   async spawn(name: string, description: string | undefined, by: string, announce = true): Promise<AgentView> {
+    this.deps.paths.checkAgentSockets(name)
     // One at a time: two spawns must not both pass the name check or get the same uid range.
     const agent = await this.allocation.run(async () => {
       const existing = await this.deps.agents.get(name)
@@ -162,6 +163,7 @@ export class AgentLifecycle {
   async revive(name: string, by: string): Promise<AgentView> {
     const agent = await this.deps.directory.existing(name)
     if (!agent.destroyedAt) throw new HiveError(HiveErrorCode.Conflict, `agent ${name} is not destroyed`)
+    this.deps.paths.checkAgentSockets(name)
     await this.deps.agents.revive(name)
     ensureAgentDirs(this.deps.paths, this.deps.log, name)
     await this.deps.sockets.open(name, agent.role)

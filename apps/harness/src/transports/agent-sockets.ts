@@ -50,6 +50,8 @@ export class AgentSockets implements AgentSocketHost {
   async open(name: string, role: 'agent' | 'manager'): Promise<void> {
     if (this.servers.has(name)) return
     if (!this.services) throw new Error('AgentSockets.open before serve(): the composition root must bind the services first')
+    // Spawn checked already; this catches a HIVE_HOME moved somewhere longer since (boot, revive).
+    this.paths.checkAgentSockets(name)
     const handler = createAgentSocketHandler(this.services, name, role)
     this.servers.set(name, await JsonLinesServer.listen(this.paths.agentSocket(name), 0o600, handler, this.log.child({ socket: name })))
     await this.gateway.open(name, this.paths.agentGatewaySocket(name))
