@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { AgentEvent, EventsRepository, NewEvent, NewTurn, Turn, TurnsRepository } from '@hive/db'
-import { MANAGER_NAME, type StreamEventView, type TurnView } from '@hive/mcp'
+import { Limits, MANAGER_NAME, type StreamEventView, type TurnView } from '@hive/mcp'
+import { capPayload } from '../domain/capped-payload.ts'
 import type { AgentActivity } from './agent-activity.ts'
 import type { Broker } from './broker.ts'
 import { sendHelperEvent } from './helper-events.ts'
@@ -28,8 +29,12 @@ export class TurnJournal {
     this.deps.activity.setCompacting(name, active)
   }
 
+  /** Stored as sent, but a payload over its cap (an agent may send anything) is stored truncated. */
   async recordEvents(name: string, events: NewEvent[]): Promise<void> {
-    const rows = await this.deps.events.append(name, events)
+    const rows = await this.deps.events.append(
+      name,
+      events.map((e) => ({ kind: e.kind, payload: capPayload(e.payload, Limits.MAX_EVENT_PAYLOAD_BYTES).payload })),
+    )
     for (const row of rows) this.deps.live.publish({ type: 'turn.event', event: toStreamEventView(row) })
   }
 
