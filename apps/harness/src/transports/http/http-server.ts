@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { OperatorAuth } from '../../services/operator-auth.ts'
 import { isAllowedHost } from './host-check.ts'
 import { BodyLimits, declaresTooLarge, hasBody, readBodyCapped } from './request-body.ts'
+import { originFormUrl } from './request-target.ts'
 import { isSameOrigin } from './same-origin.ts'
 import { credentialsOf, sessionCookie } from './session-cookie.ts'
 
@@ -22,15 +23,16 @@ export interface HttpServerOptions {
   auth: Pick<OperatorAuth, 'login' | 'authenticate'>
   log: Logger
   /** Authenticated routes beyond the built-ins; returns false when it did not handle the request. */
-  routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean
+  routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean
   /** Authenticated, same-origin websocket upgrades; returns false when no route takes it. */
-  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean
 }
 
 /**
  * One origin for everything: `/healthz` and `/login` are open, every other route needs the
  * session cookie or the bearer token. Before any of that, a request must name this daemon in
- * its Host header, and its body may not pass BodyLimits.MAX_BYTES.
+ * its Host header, its target must be a path (origin form), and its body may not pass
+ * BodyLimits.MAX_BYTES.
  */
 export class HttpServer {
   private constructor(
@@ -84,9 +86,11 @@ export class HttpServer {
 /** Websockets get the same gates as requests, plus Origin (browsers send it on upgrades). */
 async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: HttpServerOptions): Promise<void> {
   if (!isAllowedHost(req.headers.host, opts.allowedHosts)) return refuseUpgrade(socket, '421 Misdirected Request')
+  const url = originFormUrl(req.url)
+  if (!url) return refuseUpgrade(socket, '400 Bad Request')
   if (!(await opts.auth.authenticate(credentialsOf(req.headers)))) return refuseUpgrade(socket, '401 Unauthorized')
   if (!isSameOrigin(req)) return refuseUpgrade(socket, '403 Forbidden')
-  if (!opts.upgrade?.(req, socket, head)) refuseUpgrade(socket, '404 Not Found')
+  if (!opts.upgrade?.(req, socket, head, url)) refuseUpgrade(socket, '404 Not Found')
 }
 
 function refuseUpgrade(socket: Duplex, status: string): void {
@@ -104,7 +108,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
     send(res, 413, 'request body too large\n', { close: true })
     return
   }
-  const url = new URL(req.url ?? '/', 'http://local')
+  const url = originFormUrl(req.url)
+  if (!url) {
+    send(res, 400, 'bad request target: expected a path\n', { close: hasBody(req) })
+    return
+  }
   if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
     send(res, 200, '{"ok":true}\n', { type: 'application/json' })
     return
@@ -137,7 +145,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
     // instead (@trpc/server src/adapters/node-http/incomingMessageToRequest.ts, createBody).
     Object.assign(req, { body: body.toString('utf8') })
   }
-  if (opts.routes && (await opts.routes(req, res))) return
+  if (opts.routes && (await opts.routes(req, res, url))) return
   send(res, 404, 'not found\n')
 }
 

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { decodePercentEncoding } from './request-target.ts'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,10 +20,11 @@ const TYPES: Record<string, string> = {
  * Serves the dashboard's static export (`apps/web/out`). `/agent` resolves to `agent.html`, as
  * Next's export names pages; paths never leave the root.
  */
-export function staticFiles(root: string): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  return async (req, res) => {
+export function staticFiles(root: string): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> {
+  return async (req, res, url) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://local').pathname)
+    const pathname = decodePercentEncoding(url.pathname)
+    if (pathname === undefined) return false // malformed escapes name no file: 404
     const clean = normalize(pathname).replace(/^(\.\.(\/|\\|$))+/, '')
     const candidates = clean.endsWith('/') ? [join(clean, 'index.html')] : [clean, `${clean}.html`, join(clean, 'index.html')]
     for (const candidate of candidates) {

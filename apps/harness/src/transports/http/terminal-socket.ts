@@ -6,6 +6,8 @@ import { agentNameSchema, isHiveError } from '@hive/mcp'
 import { clientFrameSchema, TerminalClose, terminalQuerySchema, type ServerFrame, type TerminalKind } from '@hive/mcp/terminal-frames'
 import type { PtyRegistry, TerminalSpec } from '../../adapters/pty/pty-registry.ts'
 import type { PtySession, PtyViewer } from '../../adapters/pty/pty-session.ts'
+import { closeReason } from './close-reason.ts'
+import { decodePercentEncoding } from './request-target.ts'
 
 export interface TerminalRoute {
   registry: PtyRegistry
@@ -19,23 +21,30 @@ export interface TerminalRoute {
  * the HTTP layer): binary frames carry output and input bytes, text frames carry JSON control
  * (`resize`, `ack`). It only frames and forwards; PtySession owns the terminal.
  */
-export function createTerminalUpgrade(route: TerminalRoute): (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean {
+export function createTerminalUpgrade(route: TerminalRoute): (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
-  return (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://local')
+  return (req, socket, head, url) => {
     const match = /^\/pty\/([^/]+)$/.exec(url.pathname)
     if (!match?.[1]) return false
-    wss.handleUpgrade(req, socket, head, (ws) => void attach(ws, decodeURIComponent(match[1] ?? ''), url.searchParams, route))
+    const agent = decodePercentEncoding(match[1])
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      attach(ws, agent, url.searchParams, route).catch((err: unknown) => {
+        route.log.error({ err, agent }, 'terminal socket failed')
+        ws.terminate()
+      })
+    })
     return true
   }
 }
 
-async function attach(ws: WebSocket, agent: string, params: URLSearchParams, route: TerminalRoute): Promise<void> {
+/** `agent` is undefined when its percent-encoding was malformed. */
+async function attach(ws: WebSocket, agent: string | undefined, params: URLSearchParams, route: TerminalRoute): Promise<void> {
   const sendFrame = (frame: ServerFrame) => ws.send(JSON.stringify(frame))
   const fail = (code: number, message: string) => {
     sendFrame({ type: 'error', message })
-    ws.close(code, message.slice(0, 120))
+    ws.close(code, closeReason(message))
   }
+  if (agent === undefined) return fail(TerminalClose.BAD_REQUEST, 'bad terminal request: the agent name is not valid percent-encoded UTF-8')
   const name = agentNameSchema.safeParse(agent)
   const query = terminalQuerySchema.safeParse(Object.fromEntries(params))
   if (!name.success) return fail(TerminalClose.UNKNOWN_AGENT, `unknown agent "${agent}": ${name.error.issues[0]?.message ?? 'invalid name'}`)
@@ -52,7 +61,7 @@ async function attach(ws: WebSocket, agent: string, params: URLSearchParams, rou
   const viewer: PtyViewer = {
     sendOutput: (data) => ws.send(data, { binary: true }),
     sendControl: sendFrame,
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => ws.close(code, closeReason(reason)),
   }
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
