@@ -59,6 +59,7 @@ import { allowedHostnames } from '../transports/http/host-check.ts'
 import { HttpServer } from '../transports/http/http-server.ts'
 import { staticFiles } from '../transports/http/static-files.ts'
 import { createTerminalUpgrade } from '../transports/http/terminal-socket.ts'
+import { installProcessGuards } from './process-guards.ts'
 
 /** Status lines for the operator on stdout; structured logs go to stderr. */
 const say = (line: string) => process.stdout.write(line + '\n')
@@ -66,6 +67,7 @@ const say = (line: string) => process.stdout.write(line + '\n')
 /** `hive serve`: the host daemon. Resolves when it has shut down after SIGTERM/SIGINT. */
 export async function serve(): Promise<void> {
   const log = createLogger('hive')
+  installProcessGuards(log)
   const paths = new HivePaths(env.HIVE_HOME)
   paths.checkDaemonSockets()
   mkdirSync(paths.home, { recursive: true, mode: 0o700 })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { GuardMessage } from '../../src/main/process-guards.ts'
 
 const HIVE_BIN = fileURLToPath(new URL('../../bin/hive.mjs', import.meta.url))
 
@@ -70,10 +71,19 @@ export class HiveDaemon {
   /** SIGKILL: no shutdown code runs, exactly like a crash. */
   async crash(): Promise<void> {
     await this.signal('SIGKILL')
+    this.assertNoUnhandledErrors()
   }
 
   async stop(): Promise<void> {
     await this.signal('SIGTERM')
+    this.assertNoUnhandledErrors()
+  }
+
+  /** Each error the daemon's process guards caught is a bug: it fails the test file that caused it. */
+  private assertNoUnhandledErrors(): void {
+    const guarded: string[] = Object.values(GuardMessage)
+    const lines = this.output.filter((line) => guarded.some((message) => line.includes(message)))
+    if (lines.length) throw new Error(`hive serve logged ${lines.length} unhandled error(s):\n${lines.join('\n')}`)
   }
 
   cli(...args: string[]): Promise<CliResult> {
