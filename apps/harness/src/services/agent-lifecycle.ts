@@ -147,14 +147,17 @@ export class AgentLifecycle {
     this.deps.control.clear(name)
     this.deps.activity.forget(name)
     if (purge) {
-      await this.deps.agents.remove(name)
+      // Rows too, not only files: a new agent of this name must not inherit its inbox or turns.
+      const rows = await this.deps.agents.purge(name)
+      if (rows.approvals > 0) this.deps.live.publish({ type: 'approvals.changed' })
       for (const dir of [this.deps.paths.agentDir(name), this.deps.paths.appliedRepo(name), this.deps.paths.agentRunDir(name)]) {
         removeAgentTree(dir)
       }
+      this.deps.log.info({ agent: name, by, rows }, 'agent purged')
     } else {
       await this.deps.agents.markDestroyed(name)
+      this.deps.log.info({ agent: name, by }, 'agent destroyed (tombstone kept)')
     }
-    this.deps.log.info({ agent: name, purge, by }, purge ? 'agent purged' : 'agent destroyed (tombstone kept)')
     sendHelperEvent(this.deps.broker, { event: 'destroyed', agent: name, purged: purge })
     this.changed()
   }

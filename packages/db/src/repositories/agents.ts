@@ -13,6 +13,9 @@ export interface AgentRecord extends Omit<Agent, 'runtime'> {
 
 const toRecord = (a: Agent): AgentRecord => ({ ...a, runtime: fromKind(a.runtime) })
 
+/** What a purged agent's surviving rows are keyed by: no agent name contains `#`. */
+const purgedName = (name: string, at: Date): string => `${name}#purged-${at.toISOString()}`
+
 export class AgentsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -53,8 +56,31 @@ export class AgentsRepository {
     await this.prisma.agent.update({ where: { name }, data: { destroyedAt: null, desired: 'running' } })
   }
 
-  /** Purge: the row goes too (settings cascade). */
-  async remove(name: string): Promise<void> {
-    await this.prisma.agent.delete({ where: { name } })
+  /**
+   * Purge: the row goes (settings cascade), and so does everything keyed by the name, in one
+   * transaction, so a new agent of that name starts clean. Its own records go: its inbox (read,
+   * unread, dead-lettered), turns, stream events and model requests. Mail it sent is its
+   * recipients' history: it stays, its sender re-keyed to `<name>#purged-<time>` so nobody takes
+   * it for the new agent's (and a reply to it is refused, `#` being no name). A pending config
+   * commit for it fails rather than apply to the new agent; resolved approvals are re-keyed the
+   * same way. Questions need nothing: only the manager asks, and it cannot be purged.
+   */
+  async purge(name: string, now = new Date()): Promise<{ inbox: number; sent: number; turns: number; events: number; modelRequests: number; approvals: number }> {
+    const purged = purgedName(name, now)
+    const [inbox, sent, turns, events, modelRequests, , approvals] = await this.prisma.$transaction([
+      this.prisma.message.deleteMany({ where: { recipient: name } }),
+      this.prisma.message.updateMany({ where: { sender: name }, data: { sender: purged } }),
+      this.prisma.turn.deleteMany({ where: { agent: name } }),
+      this.prisma.agentEvent.deleteMany({ where: { agent: name } }),
+      this.prisma.modelRequest.deleteMany({ where: { agent: name } }),
+      this.prisma.approval.updateMany({
+        where: { agent: name, kind: 'apply_commit', status: 'pending' },
+        data: { status: 'failed', note: 'the agent was purged', resolvedAt: now },
+      }),
+      // A pending spawn request stays: it asks for the name, which is free again.
+      this.prisma.approval.updateMany({ where: { agent: name, status: { not: 'pending' } }, data: { agent: purged } }),
+      this.prisma.agent.delete({ where: { name } }),
+    ])
+    return { inbox: inbox.count, sent: sent.count, turns: turns.count, events: events.count, modelRequests: modelRequests.count, approvals: approvals.count }
   }
 }
