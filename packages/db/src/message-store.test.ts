@@ -45,6 +45,18 @@ describe('MessageStore', () => {
       expect(store.unreadFor('operator', 10)).toEqual([])
     }))
 
+  it('pages a recipient\'s messages and its unread ones back from an id, newest first', () =>
+    withTestDatabase((db) => {
+      const store = new MessageStore(db.sqlite)
+      const ids = [1, 2, 3, 4, 5].map((i) => store.insert('w', ['operator'], `m${i}`, i)[0]?.id ?? 0)
+      store.insert('w', ['someone-else'], 'not theirs', 6)
+      store.markRead('operator', 7, ids[1])
+      expect(store.recentFor('operator', 2).map((m) => m.body)).toEqual(['m5', 'm4'])
+      expect(store.recentFor('operator', 2, ids[3]).map((m) => m.body)).toEqual(['m3', 'm2'])
+      expect(store.recentFor('operator', 10, ids[0])).toEqual([])
+      expect(store.unreadFor('operator', 10, ids[3]).map((m) => m.body)).toEqual(['m3', 'm1'])
+    }))
+
   it('vacuums acked messages past retention in batches, never unread or leased ones', () =>
     withTestDatabase((db) => {
       const store = new MessageStore(db.sqlite)

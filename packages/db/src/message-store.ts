@@ -36,12 +36,12 @@ export class MessageStore {
   private readonly unreadStmt: Statement<[string], { n: number }>
   private readonly ackStmt: Statement<[number, string]>
   private readonly requeueStmt: Statement<[string]>
-  private readonly recentForStmt: Statement<[string, number], MessageRow>
+  private readonly recentForStmt: Statement<[string, number, number], MessageRow>
   private readonly recentStmt: Statement<[number], MessageRow>
   private readonly markReadAllStmt: Statement<[number, number, string]>
   private readonly markReadOneStmt: Statement<[number, number, string, number]>
   private readonly getStmt: Statement<[number], MessageRow>
-  private readonly unreadListStmt: Statement<[string, number], MessageRow>
+  private readonly unreadListStmt: Statement<[string, number, number], MessageRow>
   private readonly expiredStmt: Statement<[number, number, number], { id: number }>
   private readonly deleteIdsStmt: Statement<[string]>
   private readonly insertMany: (sender: string, recipients: string[], body: string, now: number, broadcast: boolean) => StoredMessage[]
@@ -62,10 +62,10 @@ export class MessageStore {
     this.requeueStmt = db.prepare(
       'UPDATE "Message" SET "deliveredAt" = NULL, "redelivered" = 1 WHERE "recipient" = ? AND "ackedAt" IS NULL AND "deliveredAt" IS NOT NULL',
     )
-    this.recentForStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" WHERE "recipient" = ? ORDER BY "id" DESC LIMIT ?`)
+    this.recentForStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" WHERE "recipient" = ? AND "id" < ? ORDER BY "id" DESC LIMIT ?`)
     this.recentStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" ORDER BY "id" DESC LIMIT ?`)
     this.unreadListStmt = db.prepare(
-      `SELECT ${COLUMNS} FROM "Message" WHERE "recipient" = ? AND "deliveredAt" IS NULL ORDER BY "id" DESC LIMIT ?`,
+      `SELECT ${COLUMNS} FROM "Message" WHERE "recipient" = ? AND "deliveredAt" IS NULL AND "id" < ? ORDER BY "id" DESC LIMIT ?`,
     )
     this.markReadAllStmt = db.prepare(
       'UPDATE "Message" SET "deliveredAt" = ?, "ackedAt" = ? WHERE "recipient" = ? AND "deliveredAt" IS NULL',
@@ -108,12 +108,14 @@ export class MessageStore {
     return this.requeueStmt.run(recipient).changes
   }
 
-  recentFor(recipient: string, limit: number): StoredMessage[] {
-    return this.recentForStmt.all(recipient, limit).map(toMessage)
+  /** `recipient`'s messages, newest first, with ids below `beforeId` (paging). */
+  recentFor(recipient: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): StoredMessage[] {
+    return this.recentForStmt.all(recipient, beforeId, limit).map(toMessage)
   }
 
-  unreadFor(recipient: string, limit: number): StoredMessage[] {
-    return this.unreadListStmt.all(recipient, limit).map(toMessage)
+  /** Its unread ones, newest first, with ids below `beforeId` (paging). */
+  unreadFor(recipient: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): StoredMessage[] {
+    return this.unreadListStmt.all(recipient, beforeId, limit).map(toMessage)
   }
 
   recent(limit: number): StoredMessage[] {

@@ -4,6 +4,7 @@ import { isHiveError, type AgentView } from '@hive/mcp'
 import { HARNESS_VERSION } from '../adapters/version.ts'
 import { terminalSafe, terminalSafeJson } from '../domain/terminal-safe.ts'
 import { adminCall } from './admin-call.ts'
+import { readInbox } from './read-inbox.ts'
 import { formatAge, renderTable } from './table.ts'
 
 interface JsonFlag {
@@ -221,7 +222,7 @@ program
   .option('--json', 'machine-readable output')
   .action(
     action(async (opts: JsonFlag & { unread?: boolean; limit?: number }) => {
-      const inbox = await adminCall('inbox', { unread: opts.unread ?? false, ...(opts.limit ? { limit: opts.limit } : {}) })
+      const inbox = await readInbox(opts)
       if (opts.json) {
         printJson(inbox)
         return

@@ -1,5 +1,6 @@
-import { adminOps, OPERATOR, type ControlCommand } from '@hive/mcp'
+import { adminOps, Limits, OPERATOR, type ControlCommand } from '@hive/mcp'
 import { readCapped } from '../adapters/capped-file.ts'
+import { pageWithinBytes } from '../domain/page-within-bytes.ts'
 import { toMessageView } from '../services/message-view.ts'
 import type { HiveServices } from './hive-services.ts'
 import { defineOperations } from './operation.ts'
@@ -100,12 +101,13 @@ export const adminOperations = defineOperations<typeof adminOps, HiveServices>(a
 
   send: async (s, { to, body }, caller) => ({ ids: (await s.messaging.send(caller.name, to, body)).map((r) => r.id) }),
   recent_messages: (s, { limit = Listing.RECENT_MESSAGES }) => s.broker.recent(limit).map(toMessageView),
-  inbox: (s, { limit = Listing.INBOX, unread = false }) => {
-    const rows = unread ? s.broker.unreadFor(OPERATOR, limit) : s.broker.recentFor(OPERATOR, limit)
-    return {
-      unread: s.broker.unread(OPERATOR),
-      messages: rows.map((m) => ({ ...toMessageView(m), read: m.deliveredAt !== null })),
-    }
+  inbox: (s, { limit = Listing.INBOX, unread = false, before }) => {
+    // One row past the page tells whether an older page exists.
+    const rows = unread ? s.broker.unreadFor(OPERATOR, limit + 1, before) : s.broker.recentFor(OPERATOR, limit + 1, before)
+    const views = rows.slice(0, limit).map((m) => ({ ...toMessageView(m), read: m.deliveredAt !== null }))
+    const messages = pageWithinBytes(views, Limits.MAX_PAGE_BYTES)
+    const last = messages.at(-1)
+    return { unread: s.broker.unread(OPERATOR), messages, next_before: last && messages.length < rows.length ? last.id : null }
   },
   mark_read: (s, { id }) => ({ marked: s.broker.markRead(OPERATOR, id) }),
 

@@ -62,12 +62,12 @@ export class Broker {
     return n
   }
 
-  recentFor(recipient: string, limit: number): StoredMessage[] {
-    return this.store.recentFor(recipient, limit)
+  recentFor(recipient: string, limit: number, beforeId?: number): StoredMessage[] {
+    return this.store.recentFor(recipient, limit, beforeId)
   }
 
-  unreadFor(recipient: string, limit: number): StoredMessage[] {
-    return this.store.unreadFor(recipient, limit)
+  unreadFor(recipient: string, limit: number, beforeId?: number): StoredMessage[] {
+    return this.store.unreadFor(recipient, limit, beforeId)
   }
 
   recent(limit: number): StoredMessage[] {

@@ -76,9 +76,20 @@ export const adminOps = {
 
   send: op(z.object({ to: recipientSchema, body: messageBodySchema }).strict(), sentSchema),
   recent_messages: op(listing(Limits.MAX_LIST_LIMIT), z.array(messageViewSchema)),
+  /**
+   * The operator's mail, newest first, one page at a time: at most `limit` messages and about
+   * Limits.MAX_PAGE_BYTES of them; `next_before` is the `before` of the next (older) page, null at the end.
+   */
   inbox: op(
-    z.object({ limit: z.number().int().min(1).max(Limits.MAX_LIST_LIMIT).optional(), unread: z.boolean().optional() }).strict().default({}),
-    z.object({ unread: z.number().int(), messages: z.array(inboxMessageSchema) }),
+    z
+      .object({
+        limit: z.number().int().min(1).max(Limits.MAX_LIST_LIMIT).optional(),
+        unread: z.boolean().optional(),
+        before: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+    z.object({ unread: z.number().int(), messages: z.array(inboxMessageSchema), next_before: z.number().int().nullable() }),
   ),
   mark_read: op(z.object({ id: z.number().int().positive().optional() }).strict(), z.object({ marked: z.number().int() })),
   /** Messages that failed too often, newest first; `before` pages back from an id. */
