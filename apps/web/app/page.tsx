@@ -1,5 +1,6 @@
 import { ApprovalsSection } from '@/components/ApprovalsSection'
 import { ContainersSection } from '@/components/ContainersSection'
+import { DeadLettersSection } from '@/components/DeadLettersSection'
 import { FlowSection } from '@/components/FlowSection'
 import { InboxSection } from '@/components/InboxSection'
 import { KeptStateSection } from '@/components/KeptStateSection'
@@ -13,6 +14,7 @@ export default function DashboardPage() {
       <ContainersSection />
       <KeptStateSection />
       <InboxSection />
+      <DeadLettersSection />
       <ApprovalsSection />
       <FlowSection />
     </>

@@ -21,6 +21,35 @@ describe('MessageStore', () => {
       expect(store.requeue('x')).toBe(0) // never leased
     }))
 
+  it('counts turn errors per lease, dead-letters at the limit, revives and discards', () =>
+    withTestDatabase((db) => {
+      const store = new MessageStore(db.sqlite)
+      const [poison] = store.insert('a', ['w'], 'poison', 1)
+      store.insert('a', ['w'], 'fine', 2)
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        expect(store.leaseNext('w', 10)?.body).toBe('poison')
+        expect(store.failLeased('w', `boom ${attempt}`, 3, 11)).toEqual({ deadLettered: [], requeued: 1 })
+      }
+      expect(store.leaseNext('w', 12)).toMatchObject({ body: 'poison', attempts: 2, redelivered: true })
+      const third = store.failLeased('w', 'boom 3', 3, 13)
+      expect(third.requeued).toBe(0)
+      expect(third.deadLettered).toMatchObject([{ id: poison?.id, attempts: 3, deadLetteredAt: 13, lastError: 'boom 3' }])
+      // Out of the queue: neither requeued at boot nor acked by the next turn.
+      expect(store.requeue('w')).toBe(0)
+      expect(store.leaseNext('w', 14)?.body).toBe('fine')
+      expect(store.ackLeased('w', 15)).toBe(1)
+      expect(store.deadLetters(10).map((m) => m.body)).toEqual(['poison'])
+
+      expect(store.reviveDeadLetter(poison?.id ?? -1)).toMatchObject({ attempts: 0, deadLetteredAt: null, deliveredAt: null })
+      expect(store.reviveDeadLetter(poison?.id ?? -1)).toBeUndefined() // no longer dead
+      expect(store.deadLetters(10)).toEqual([])
+      expect(store.leaseNext('w', 16)?.body).toBe('poison')
+      store.failLeased('w', 'again', 1, 17)
+      expect(store.discardDeadLetter(poison?.id ?? -1)?.body).toBe('poison')
+      expect(store.discardDeadLetter(poison?.id ?? -1)).toBeUndefined()
+      expect(store.recent(10).map((m) => m.body)).toEqual(['fine'])
+    }))
+
   it('writes a broadcast all-or-nothing and keeps Prisma-compatible timestamps', () =>
     withTestDatabase(async (db) => {
       const store = new MessageStore(db.sqlite)

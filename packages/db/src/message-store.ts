@@ -11,6 +11,16 @@ export interface StoredMessage {
   ackedAt: number | null
   redelivered: boolean
   broadcast: boolean
+  /** Turns that failed with a turn error while it was leased. */
+  attempts: number
+  /** Set once it failed too often: out of the queue until retried or discarded. */
+  deadLetteredAt: number | null
+  lastError: string | null
+}
+
+export interface FailedLeases {
+  deadLettered: StoredMessage[]
+  requeued: number
 }
 
 interface MessageRow extends Omit<StoredMessage, 'redelivered' | 'broadcast'> {
@@ -24,7 +34,11 @@ const toMessage = (row: MessageRow): StoredMessage => ({
   broadcast: row.broadcast === 1,
 })
 
-const COLUMNS = '"id", "sender", "recipient", "body", "sentAt", "deliveredAt", "ackedAt", "redelivered", "broadcast"'
+const COLUMNS =
+  '"id", "sender", "recipient", "body", "sentAt", "deliveredAt", "ackedAt", "redelivered", "broadcast", "attempts", "deadLetteredAt", "lastError"'
+
+/** Leased to its recipient and neither handled nor given up on. */
+const LEASED = '"ackedAt" IS NULL AND "deliveredAt" IS NOT NULL AND "deadLetteredAt" IS NULL'
 
 /**
  * The broker's table, on raw better-sqlite3: Prisma costs ≈4.5× per insert (bench/results.json,
@@ -36,6 +50,12 @@ export class MessageStore {
   private readonly unreadStmt: Statement<[string], { n: number }>
   private readonly ackStmt: Statement<[number, string]>
   private readonly requeueStmt: Statement<[string]>
+  private readonly countFailureStmt: Statement<[string, string]>
+  private readonly deadLetterStmt: Statement<[number, string, number], MessageRow>
+  private readonly deadListStmt: Statement<[number, number], MessageRow>
+  private readonly reviveStmt: Statement<[number], MessageRow>
+  private readonly discardStmt: Statement<[number], MessageRow>
+  private readonly failLeasedTx: (recipient: string, error: string, maxAttempts: number, now: number) => FailedLeases
   private readonly recentForStmt: Statement<[string, number, number], MessageRow>
   private readonly recentStmt: Statement<[number], MessageRow>
   private readonly markReadAllStmt: Statement<[number, number, string]>
@@ -56,12 +76,20 @@ export class MessageStore {
        ) RETURNING ${COLUMNS}`,
     )
     this.unreadStmt = db.prepare('SELECT count(*) AS n FROM "Message" WHERE "recipient" = ? AND "deliveredAt" IS NULL')
-    this.ackStmt = db.prepare(
-      'UPDATE "Message" SET "ackedAt" = ? WHERE "recipient" = ? AND "ackedAt" IS NULL AND "deliveredAt" IS NOT NULL',
+    this.ackStmt = db.prepare(`UPDATE "Message" SET "ackedAt" = ? WHERE "recipient" = ? AND ${LEASED}`)
+    this.requeueStmt = db.prepare(`UPDATE "Message" SET "deliveredAt" = NULL, "redelivered" = 1 WHERE "recipient" = ? AND ${LEASED}`)
+    this.countFailureStmt = db.prepare(`UPDATE "Message" SET "attempts" = "attempts" + 1, "lastError" = ? WHERE "recipient" = ? AND ${LEASED}`)
+    this.deadLetterStmt = db.prepare(
+      `UPDATE "Message" SET "deadLetteredAt" = ? WHERE "recipient" = ? AND ${LEASED} AND "attempts" >= ? RETURNING ${COLUMNS}`,
     )
-    this.requeueStmt = db.prepare(
-      'UPDATE "Message" SET "deliveredAt" = NULL, "redelivered" = 1 WHERE "recipient" = ? AND "ackedAt" IS NULL AND "deliveredAt" IS NOT NULL',
+    this.deadListStmt = db.prepare(
+      `SELECT ${COLUMNS} FROM "Message" WHERE "deadLetteredAt" IS NOT NULL AND "ackedAt" IS NULL AND "id" < ? ORDER BY "id" DESC LIMIT ?`,
     )
+    this.reviveStmt = db.prepare(
+      `UPDATE "Message" SET "deadLetteredAt" = NULL, "deliveredAt" = NULL, "attempts" = 0, "redelivered" = 1
+       WHERE "id" = ? AND "deadLetteredAt" IS NOT NULL AND "ackedAt" IS NULL RETURNING ${COLUMNS}`,
+    )
+    this.discardStmt = db.prepare(`DELETE FROM "Message" WHERE "id" = ? AND "deadLetteredAt" IS NOT NULL AND "ackedAt" IS NULL RETURNING ${COLUMNS}`)
     this.recentForStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" WHERE "recipient" = ? AND "id" < ? ORDER BY "id" DESC LIMIT ?`)
     this.recentStmt = db.prepare(`SELECT ${COLUMNS} FROM "Message" ORDER BY "id" DESC LIMIT ?`)
     this.unreadListStmt = db.prepare(
@@ -78,6 +106,11 @@ export class MessageStore {
     // near the cursor, and one pass reads the table once (no ackedAt index to slow every insert).
     this.expiredStmt = db.prepare('SELECT "id" FROM "Message" WHERE "id" > ? AND "ackedAt" IS NOT NULL AND "ackedAt" < ? ORDER BY "id" LIMIT ?')
     this.deleteIdsStmt = db.prepare('DELETE FROM "Message" WHERE "id" IN (SELECT "value" FROM json_each(?))')
+    this.failLeasedTx = db.transaction((recipient: string, error: string, maxAttempts: number, now: number): FailedLeases => {
+      this.countFailureStmt.run(error, recipient)
+      const deadLettered = this.deadLetterStmt.all(now, recipient, maxAttempts).map(toMessage)
+      return { deadLettered, requeued: this.requeueStmt.run(recipient).changes }
+    })
     this.insertMany = db.transaction((sender: string, recipients: string[], body: string, now: number, broadcast: boolean) =>
       recipients.map((r) => toMessage(this.insertStmt.get(sender, r, body, now, broadcast ? 1 : 0) as MessageRow)),
     )
@@ -106,6 +139,31 @@ export class MessageStore {
   /** Returns un-acked leases to the queue, flagged redelivered (at-least-once delivery). */
   requeue(recipient: string): number {
     return this.requeueStmt.run(recipient).changes
+  }
+
+  /**
+   * A turn failed with a turn error (not an outage): every lease of `recipient` counts one more
+   * attempt; those at `maxAttempts` become dead letters, the rest go back to the queue.
+   */
+  failLeased(recipient: string, error: string, maxAttempts: number, now: number): FailedLeases {
+    return this.failLeasedTx(recipient, error, maxAttempts, now)
+  }
+
+  /** Dead letters, newest first, with ids below `beforeId` (paging). */
+  deadLetters(limit: number, beforeId = Number.MAX_SAFE_INTEGER): StoredMessage[] {
+    return this.deadListStmt.all(beforeId, limit).map(toMessage)
+  }
+
+  /** Puts a dead letter back in its recipient's queue with a fresh attempt count. */
+  reviveDeadLetter(id: number): StoredMessage | undefined {
+    const row = this.reviveStmt.get(id)
+    return row ? toMessage(row) : undefined
+  }
+
+  /** Deletes a dead letter for good. */
+  discardDeadLetter(id: number): StoredMessage | undefined {
+    const row = this.discardStmt.get(id)
+    return row ? toMessage(row) : undefined
   }
 
   /** `recipient`'s messages, newest first, with ids below `beforeId` (paging). */

@@ -26,9 +26,21 @@ export interface FakeAnthropicOptions {
   defaultText?: string
 }
 
+/** Every Messages API call fails the same way for a while, as the real API does in an outage. */
+export interface Outage {
+  status: number
+  /** The error body's `error.type` (`overloaded_error`, `rate_limit_error`…). */
+  type: string
+  forMs: number
+  /** Sent as the `retry-after` header. */
+  retryAfterSeconds?: number
+}
+
 export interface FakeAnthropic {
   url: string
   requests: LoggedRequest[]
+  /** Starts an outage now; requests are answered normally again after `forMs`. */
+  outage(outage: Outage): void
   /** Replaces the scripts (e.g. per test). */
   setScripts(scripts: Script[]): void
   waitForRequest(predicate: (r: LoggedRequest) => boolean, timeoutMs?: number): Promise<LoggedRequest>
@@ -42,6 +54,7 @@ export interface FakeAnthropic {
  */
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   let scripts = options.scripts ?? []
+  let outage: (Outage & { until: number }) | undefined
   const defaultText = options.defaultText ?? 'Done.'
   const requests: LoggedRequest[] = []
   const waiters = new Set<() => void>()
@@ -84,6 +97,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       log({ ...base, summary: undefined, script: undefined, answer: 'not-found' })
       return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `${url.pathname} is not faked` } })
     }
+    if (outage && Date.now() < outage.until) {
+      log({ ...base, summary: undefined, script: undefined, answer: `outage ${outage.status}` })
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (outage.retryAfterSeconds !== undefined) headers['retry-after'] = String(outage.retryAfterSeconds)
+      res.writeHead(outage.status, headers)
+      res.end(JSON.stringify({ type: 'error', error: { type: outage.type, message: `fake outage (${outage.status})` } }))
+      return
+    }
     const parsed = messagesRequestSchema.safeParse(body)
     if (!parsed.success) {
       log({ ...base, summary: undefined, script: undefined, answer: 'invalid' })
@@ -97,6 +118,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (!script || !step) {
       log({ ...base, summary, script: script?.name, answer: 'default' })
       return reply(res, request, { text: defaultText, toolUses: [] })
+    }
+    if ('stall' in step) {
+      log({ ...base, summary, script: script.name, answer: 'stall' })
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      res.write(': the model is thinking, forever\n\n')
+      return
     }
     if ('error' in step) {
       log({ ...base, summary, script: script.name, answer: 'error' })
@@ -129,6 +156,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     requests,
     setScripts(next) {
       scripts = next
+    },
+    outage(next) {
+      outage = { ...next, until: Date.now() + next.forMs }
     },
     waitForRequest(predicate, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 export { startFakeAnthropic } from './fake-anthropic.ts'
-export type { FakeAnthropic, FakeAnthropicOptions, LoggedRequest } from './fake-anthropic.ts'
+export type { FakeAnthropic, FakeAnthropicOptions, LoggedRequest, Outage } from './fake-anthropic.ts'
 export { PROMPT_TOO_LONG, onTurnContaining } from './scenario.ts'
 export type { RequestSummary, Script, Step, ToolCall } from './scenario.ts'
 export { claudeTestEnv } from './claude-test-env.ts'

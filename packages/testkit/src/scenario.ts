@@ -10,6 +10,8 @@ export type Step =
   | { toolUse: ToolCall | ToolCall[]; text?: string; delayMs?: number }
   /** Answers with an API error instead of a message (e.g. context overflow). */
   | { error: { status: number; type: string; message: string } }
+  /** Starts the answer's stream and then sends nothing more, ever (a hung model). */
+  | { stall: true }
 
 /** What a script matches on, derived from one Messages API request. */
 export interface RequestSummary {

@@ -2,8 +2,18 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { JsonLinesClient, Limits, agentOps, mcpToolNames, type DeliveredMessage, type TerminalRequest, type TurnConfig } from '@hive/mcp'
+import {
+  JsonLinesClient,
+  Limits,
+  agentOps,
+  mcpToolNames,
+  type DeliveredMessage,
+  type TerminalRequest,
+  type TurnConfig,
+  type TurnFailure,
+} from '@hive/mcp'
 import { resolveToolGrant } from '../domain/allowed-tools.ts'
+import { classifyFailedRun } from '../domain/turn-failure-class.ts'
 import { buildWakePrompt } from '../domain/wake-prompt.ts'
 import { writeAgentFiles, type AgentFiles } from './agent-files.ts'
 import { buildClaudeArgs } from '../adapters/claude-command.ts'
@@ -16,17 +26,18 @@ const Loop = {
   /** Socket connect attempts at boot (the daemon may still be binding it). */
   CONNECT_ATTEMPTS: 50,
   CONNECT_RETRY_MS: 200,
-  /** Pause after a failed turn so a broken setup does not spin. */
-  FAILED_TURN_BACKOFF_MS: 2_000,
-  /** Pause while the agent cannot reach its model (no login / bad key): the operator must act. */
-  NEEDS_LOGIN_BACKOFF_MS: 60_000,
+  /** The daemon's answer to a failed turn says how long to wait; never longer than this. */
+  MAX_RETRY_WAIT_MS: 60 * 60_000,
 } as const
 
 const MANAGER_AGENTS_DIR = '/agents'
 
-const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key|authentication_error/i
-
-type TurnOutcome = 'ok' | 'failed' | 'cancelled' | 'needs-login'
+type TurnOutcome =
+  | { kind: 'ok' }
+  | { kind: 'cancelled' }
+  /** The agent is stopping: leave the lease, it is requeued when the agent is back. */
+  | { kind: 'interrupted' }
+  | { kind: 'failed'; failure: TurnFailure; error: string; apiStatus?: number }
 
 export interface TurnLoopOptions {
   socketPath: string
@@ -56,7 +67,8 @@ type AgentClient = JsonLinesClient<typeof agentOps>
 
 class TurnLoop {
   private readonly lock = new SerialLock()
-  private currentTurn: AbortController | undefined
+  /** The claude run in progress (a turn, `/compact` or notes compaction): what cancel stops. */
+  private running: AbortController | undefined
   private skipContinue = false
 
   private constructor(
@@ -103,22 +115,21 @@ class TurnLoop {
       if (!message) continue
       const wake = message
       const outcome = await this.lock.run(() => this.turn(wake, unread))
-      if (outcome === 'ok' || outcome === 'cancelled') {
+      if (outcome.kind === 'interrupted') return
+      if (outcome.kind === 'ok' || outcome.kind === 'cancelled') {
         await this.client.call('ack')
-        if (outcome === 'ok') await this.lock.run(() => this.compactNotesIfBig())
-      } else if (outcome === 'needs-login') {
-        // Not the message's fault: keep it (no drop after retries) until the agent can reach a model.
-        log.error({ agent: this.name }, 'claude is not logged in / has no valid API key; message kept, retrying later')
-        await this.client.call('requeue')
-        await sleep(Loop.NEEDS_LOGIN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
-      } else if (message.redelivered) {
-        // Second failure of the same message: give up on it rather than loop forever.
-        log.error({ id: message.id, from: message.from }, 'turn failed again on a redelivered message; dropping it')
-        await this.client.call('ack')
-      } else {
-        await this.client.call('requeue')
-        await sleep(Loop.FAILED_TURN_BACKOFF_MS, undefined, { signal }).catch(() => undefined)
+        if (outcome.kind === 'ok') await this.lock.run(() => this.compactNotesIfBig())
+        continue
       }
+      // The daemon decides what the failure costs the message (nothing for an outage, an attempt
+      // for a turn error) and how long to wait before the next turn.
+      const verdict = await this.client.call('turn_failed', {
+        failure: outcome.failure,
+        error: outcome.error,
+        ...(outcome.apiStatus === undefined ? {} : { api_status: outcome.apiStatus }),
+      })
+      log.warn({ agent: this.name, id: wake.id, failure: outcome.failure, ...verdict }, 'turn failed')
+      await sleep(Math.min(verdict.retry_in_ms, Loop.MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined)
     }
   }
 
@@ -131,15 +142,15 @@ class TurnLoop {
       }
       const { command } = message
       if (command === 'cancel') {
-        this.opts.log.info({ agent: this.name }, 'operator cancelled the turn')
-        this.currentTurn?.abort()
+        this.opts.log.info({ agent: this.name, running: this.running !== undefined }, 'operator cancelled the turn')
+        this.running?.abort()
       } else if (command === 'new_session') {
         this.skipContinue = true
       } else if (command === 'compact') {
         void this.lock.run(async () => {
           const config = await this.client.call('turn_config')
           const forwarder = this.forwarder()
-          await this.compact(config, forwarder)
+          await this.cancellable(config, (signal) => this.compact(config, forwarder, signal))
           await forwarder.flush()
         })
       }
@@ -153,8 +164,10 @@ class TurnLoop {
     const startedAt = Date.now()
     await this.client.call('turn_start')
     const forwarder = this.forwarder()
-    const abort = new AbortController()
-    this.currentTurn = abort
+    const cancel = new AbortController()
+    const timeout = AbortSignal.timeout(config.turn_timeout_seconds * 1000)
+    const signal = AbortSignal.any([cancel.signal, timeout])
+    this.running = cancel
     const end = async (ok: boolean, extra: Record<string, unknown>) => {
       await forwarder.flush()
       await this.client.call('turn_end', {
@@ -171,39 +184,54 @@ class TurnLoop {
     try {
       const fresh = this.skipContinue
       this.skipContinue = false
-      result = await this.claude(config, forwarder, prompt, abort.signal, !fresh)
-      if (result.promptTooLong && !abort.signal.aborted) {
+      result = await this.claude(config, forwarder, prompt, signal, !fresh)
+      if (result.promptTooLong && !signal.aborted) {
         log.warn({ agent: this.name }, 'prompt too long: compacting the session and retrying once')
-        await this.compact(config, forwarder)
-        result = await this.claude(config, forwarder, prompt, abort.signal, true)
+        await this.compact(config, forwarder, signal)
+        result = await this.claude(config, forwarder, prompt, signal, true)
       }
     } catch (e) {
       log.error({ err: e }, 'could not run claude')
-      await end(false, { error: `could not run claude: ${(e as Error).message}` })
-      return 'failed'
+      const error = `could not run claude: ${(e as Error).message}`
+      await end(false, { error })
+      return { kind: 'failed', failure: 'turn_error', error }
     } finally {
-      this.currentTurn = undefined
+      this.running = undefined
     }
+    if (this.opts.signal.aborted) return { kind: 'interrupted' }
+    const failure = result.ok ? undefined : this.failureOf(result, cancel.signal.aborted, timeout.aborted, config)
     const usage = result.result?.usage ?? {}
-    const cancelled = abort.signal.aborted
     await end(result.ok, {
-      ...(result.ok ? {} : { error: cancelled ? 'cancelled by the operator' : describeFailure(result) }),
+      ...(failure ? { error: failure.error } : {}),
       tokens_in: usage.input_tokens ?? 0,
       tokens_out: usage.output_tokens ?? 0,
       tokens_cache_read: usage.cache_read_input_tokens ?? 0,
       tokens_cache_write: usage.cache_creation_input_tokens ?? 0,
       cost_usd: result.result?.total_cost_usd ?? 0,
     })
-    log.info({ agent: this.name, ok: result.ok, cancelled, ms: Date.now() - startedAt }, 'turn finished')
-    if (result.ok) return 'ok'
-    if (cancelled) return 'cancelled'
-    return NEEDS_LOGIN.test(describeFailure(result)) ? 'needs-login' : 'failed'
+    log.info({ agent: this.name, ok: result.ok, failure: failure?.kind === 'failed' ? failure.failure : failure?.kind, ms: Date.now() - startedAt }, 'turn finished')
+    return failure ?? { kind: 'ok' }
   }
 
-  private async compact(config: TurnConfig, forwarder: EventForwarder): Promise<void> {
+  private failureOf(
+    result: ClaudeRun,
+    cancelled: boolean,
+    timedOut: boolean,
+    config: TurnConfig,
+  ): Exclude<TurnOutcome, { kind: 'ok' | 'interrupted' }> & { error: string } {
+    if (cancelled) return { kind: 'cancelled', error: 'cancelled by the operator' }
+    // A turn that hangs is the turn's problem: it counts against the message like any turn error.
+    if (timedOut) return { kind: 'failed', failure: 'turn_error', error: `turn timed out after ${config.turn_timeout_seconds} s` }
+    const error = describeFailure(result)
+    const apiStatus = result.result?.api_error_status ?? undefined
+    const failure = classifyFailedRun({ apiStatus: result.result?.api_error_status, terminalReason: result.result?.terminal_reason, text: error })
+    return { kind: 'failed', failure, error, ...(apiStatus === undefined ? {} : { apiStatus }) }
+  }
+
+  private async compact(config: TurnConfig, forwarder: EventForwarder, signal: AbortSignal): Promise<void> {
     await this.client.call('compacting', { active: true })
     try {
-      await this.claude(config, forwarder, '/compact', this.opts.signal, true)
+      await this.claude(config, forwarder, '/compact', signal, true)
     } finally {
       await this.client.call('compacting', { active: false })
     }
@@ -217,20 +245,22 @@ class TurnLoop {
     await this.client.call('compacting', { active: true })
     const forwarder = this.forwarder()
     try {
-      const outcome = await compactNotes({
-        stateDir,
-        workDir: join(runDir, 'notes-compactor'),
-        limitBytes: config.notes_compact_bytes,
-        model: config.model,
-        run: (input) =>
-          runClaude({
-            ...input,
-            bin: this.opts.claudeBin,
-            env: this.opts.claudeEnv,
-            signal: this.opts.signal,
-            onLine: forwardLine(forwarder),
-          }),
-      })
+      const outcome = await this.cancellable(config, (signal) =>
+        compactNotes({
+          stateDir,
+          workDir: join(runDir, 'notes-compactor'),
+          limitBytes: config.notes_compact_bytes,
+          model: config.model,
+          run: (input) =>
+            runClaude({
+              ...input,
+              bin: this.opts.claudeBin,
+              env: this.opts.claudeEnv,
+              signal: AbortSignal.any([signal, this.opts.signal]),
+              onLine: forwardLine(forwarder),
+            }),
+        }),
+      )
       if ('skipped' in outcome) {
         log.warn({ agent: this.name, reason: outcome.skipped }, 'notes left as they are')
       } else {
@@ -242,6 +272,17 @@ class TurnLoop {
     } finally {
       await forwarder.flush()
       await this.client.call('compacting', { active: false })
+    }
+  }
+
+  /** A claude run outside a turn (compaction): the operator's cancel and the turn timeout stop it too. */
+  private async cancellable<T>(config: TurnConfig, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const cancel = new AbortController()
+    this.running = cancel
+    try {
+      return await run(AbortSignal.any([cancel.signal, AbortSignal.timeout(config.turn_timeout_seconds * 1000)]))
+    } finally {
+      this.running = undefined
     }
   }
 

@@ -42,11 +42,19 @@ function renderAgents(agents: AgentView[]): string {
       a.name,
       a.role,
       a.state,
-      `${a.activity} ${formatAge(a.activity_since)}`,
+      describeActivity(a),
       String(a.unread),
       a.isolated ? a.runtime : `${a.runtime} UNISOLATED`,
     ]),
   )
+}
+
+/** `model down (retry in 12s)`: an outage says when the agent tries again. */
+function describeActivity(a: AgentView): string {
+  const label = a.activity.replace(/^(model|needs)-/, '$1 ')
+  const now = Date.now()
+  const retry = a.retry_at === null ? '' : a.retry_at > now ? ` (retry in ${formatAge(now, a.retry_at)})` : ' (retrying)'
+  return `${label} ${formatAge(a.activity_since)}${retry}`
 }
 
 /** Runs a verb; errors go to stderr with a non-zero exit code, never a stack trace. */
@@ -243,6 +251,43 @@ program
       if ((id === undefined) === !opts.all) throw new InvalidArgumentError('give a message id or --all (not both)')
       const { marked } = await adminCall('mark_read', id === undefined ? {} : { id: positiveId(id) })
       out(`${marked} message${marked === 1 ? '' : 's'} marked read`)
+    }),
+  )
+
+program
+  .command('dead-letters')
+  .description('messages that failed too often (out of their queue until retried or discarded)')
+  .option('--json', 'machine-readable output')
+  .action(
+    action(async (opts: JsonFlag) => {
+      const rows = await adminCall('dead_letters', {})
+      if (opts.json) return printJson(rows)
+      if (rows.length === 0) return out('(no dead letters)')
+      for (const m of rows) {
+        out(`#${m.id} ${m.from} → ${m.to}, ${m.attempts} attempts, dead ${formatAge(m.dead_lettered_at ?? m.sent_at)} ago (hive retry ${m.id} | hive discard ${m.id})`)
+        if (m.last_error) out(`    error: ${m.last_error.replaceAll('\n', '\n    ')}`)
+        out(`    ${m.body.replaceAll('\n', '\n    ')}`)
+      }
+    }),
+  )
+
+program
+  .command('retry <id>')
+  .description("put a dead letter back in its recipient's queue")
+  .action(
+    action(async (id: string) => {
+      const m = await adminCall('retry_dead_letter', { id: positiveId(id) })
+      out(`message ${m.id} requeued for ${m.to}`)
+    }),
+  )
+
+program
+  .command('discard <id>')
+  .description('delete a dead letter for good')
+  .action(
+    action(async (id: string) => {
+      const m = await adminCall('discard_dead_letter', { id: positiveId(id) })
+      out(`message ${m.id} (${m.from} → ${m.to}) discarded`)
     }),
   )
 

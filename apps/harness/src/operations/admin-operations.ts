@@ -7,6 +7,7 @@ import { defineOperations } from './operation.ts'
 
 const Listing = {
   INBOX: 50,
+  DEAD_LETTERS: 50,
   LOG_LINES: 200,
   RECENT_MESSAGES: 200,
   /** An agent page's inbox. */
@@ -110,6 +111,9 @@ export const adminOperations = defineOperations<typeof adminOps, HiveServices>(a
     return { unread: s.broker.unread(OPERATOR), messages, next_before: last && messages.length < rows.length ? last.id : null }
   },
   mark_read: (s, { id }) => ({ marked: s.broker.markRead(OPERATOR, id) }),
+  dead_letters: (s, { limit = Listing.DEAD_LETTERS, before }) => s.deadLetters.list(limit, before),
+  retry_dead_letter: (s, { id }) => s.deadLetters.retry(id),
+  discard_dead_letter: (s, { id }) => s.deadLetters.discard(id),
 
   request_spawn: (s, { name, description }, caller) => s.approvals.requestSpawn(name, description, caller.name),
   pending: (s, { all = false }) => pendingThenDecided(s.approvals, all),

@@ -30,6 +30,7 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
     return {}
   },
   turn_end: async (s, t, caller) => {
+    if (t.ok) s.failures.recovered(caller.name)
     await s.journal.ended({
       agent: caller.name,
       startedAt: new Date(t.started_at),
@@ -46,6 +47,10 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
       costUsd: t.cost_usd,
     })
     return {}
+  },
+  turn_failed: (s, { failure, error, api_status }, caller) => {
+    const verdict = s.failures.report(caller.name, { failure, error, ...(api_status === undefined ? {} : { apiStatus: api_status }) })
+    return { requeued: verdict.requeued, dead_lettered: verdict.deadLettered, retry_in_ms: verdict.retryInMs }
   },
   notes_compacted: (s, { bytes_before, bytes_after }, caller) => {
     s.journal.notesCompacted(caller.name, bytes_before, bytes_after)

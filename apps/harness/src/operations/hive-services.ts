@@ -5,10 +5,12 @@ import type { AgentLifecycle } from '../services/agent-lifecycle.ts'
 import type { ApprovalDesk } from '../services/approval-desk.ts'
 import type { Broker } from '../services/broker.ts'
 import type { ControlChannel } from '../services/control-channel.ts'
+import type { DeadLetters } from '../services/dead-letters.ts'
 import type { LiveBus } from '../services/live-bus.ts'
 import type { Messaging } from '../services/messaging.ts'
 import type { OperatorAuth } from '../services/operator-auth.ts'
 import type { QuestionDesk } from '../services/question-desk.ts'
+import type { TurnFailures } from '../services/turn-failures.ts'
 import type { TurnJournal } from '../services/turn-journal.ts'
 
 /** Facts about the running daemon itself. */
@@ -27,6 +29,8 @@ export interface HiveServices {
   directory: AgentDirectory
   configs: AgentConfigs
   journal: TurnJournal
+  failures: TurnFailures
+  deadLetters: DeadLetters
   messaging: Messaging
   broker: Broker
   control: ControlChannel

@@ -4,9 +4,14 @@ import type { LiveBus } from './live-bus.ts'
 export interface ActivityState {
   activity: Activity
   since: number
+  /** During an outage: when the agent tries its model again. */
+  retryAt?: number
 }
 
-/** What each agent is doing right now (idle / thinking / compacting), pushed live as it changes. */
+/**
+ * What each agent is doing right now (idle / thinking / compacting, or waiting out an outage),
+ * pushed live as it changes.
+ */
 export class AgentActivity {
   private readonly current = new Map<string, ActivityState>()
   private readonly beforeCompacting = new Map<string, Activity>()
@@ -20,10 +25,10 @@ export class AgentActivity {
     return this.current.get(name)
   }
 
-  set(name: string, activity: Activity): void {
+  set(name: string, activity: Activity, retryAt?: number): void {
     const since = this.now()
-    this.current.set(name, { activity, since })
-    this.live.publish({ type: 'agent.activity', agent: name, activity, since })
+    this.current.set(name, { activity, since, ...(retryAt === undefined ? {} : { retryAt }) })
+    this.live.publish({ type: 'agent.activity', agent: name, activity, since, retry_at: retryAt ?? null })
   }
 
   /** Compaction runs inside a turn or on its own; afterwards the agent is back where it was. */

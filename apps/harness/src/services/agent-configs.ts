@@ -28,6 +28,7 @@ export class AgentConfigs {
       model: effectiveModel(override?.model, config),
       bash_patterns: bashOverride ?? config.bash,
       notes_compact_bytes: config.notesCompactBytes,
+      turn_timeout_seconds: config.turnTimeoutSeconds,
     }
   }
 

@@ -54,6 +54,7 @@ export class AgentDirectory {
       state: row.destroyedAt ? 'destroyed' : this.deps.runtime.status(row.name),
       activity: activity.activity,
       activity_since: activity.since,
+      retry_at: activity.retryAt ?? null,
       unread: this.deps.broker.unread(row.name),
       created_at: row.createdAt.getTime(),
       destroyed_at: row.destroyedAt?.getTime() ?? null,

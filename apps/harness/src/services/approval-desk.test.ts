@@ -87,6 +87,7 @@ const agentView = (name: string): AgentView => ({
   state: 'running',
   activity: 'idle',
   activity_since: 0,
+  retry_at: null,
   unread: 0,
   created_at: 0,
   destroyed_at: null,

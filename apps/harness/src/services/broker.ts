@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { MessageStore, StoredMessage } from '@hive/db'
+import type { FailedLeases, MessageStore, StoredMessage } from '@hive/db'
 
 interface BrokerEvents {
   /** A row was inserted (one per recipient). */
@@ -60,6 +60,27 @@ export class Broker {
     const n = this.store.requeue(recipient)
     if (n > 0) this.wake(recipient)
     return n
+  }
+
+  /** A turn error over `recipient`'s leases: see MessageStore.failLeased. */
+  failLeased(recipient: string, error: string, maxAttempts: number): FailedLeases {
+    const failed = this.store.failLeased(recipient, error, maxAttempts, this.now())
+    if (failed.requeued > 0) this.wake(recipient)
+    return failed
+  }
+
+  deadLetters(limit: number, beforeId?: number): StoredMessage[] {
+    return this.store.deadLetters(limit, beforeId)
+  }
+
+  reviveDeadLetter(id: number): StoredMessage | undefined {
+    const row = this.store.reviveDeadLetter(id)
+    if (row) this.wake(row.recipient)
+    return row
+  }
+
+  discardDeadLetter(id: number): StoredMessage | undefined {
+    return this.store.discardDeadLetter(id)
   }
 
   recentFor(recipient: string, limit: number, beforeId?: number): StoredMessage[] {

@@ -7,12 +7,13 @@ export type LiveEvent =
   | { type: 'message.delivered'; message: MessageView }
   | { type: 'message.read'; recipient: string }
   | { type: 'agents.changed' }
-  | { type: 'agent.activity'; agent: string; activity: Activity; since: number }
+  | { type: 'agent.activity'; agent: string; activity: Activity; since: number; retry_at: number | null }
   | { type: 'turn.event'; event: StreamEventView }
   | { type: 'turn.ended'; agent: string; ok: boolean }
   | { type: 'questions.changed' }
   | { type: 'question.asked'; id: number; asker: string; question: string }
   | { type: 'approvals.changed' }
+  | { type: 'dead_letters.changed' }
   | { type: 'approval.requested'; id: number; kind: 'spawn' | 'apply_commit'; agent: string }
 
 export interface SequencedEvent {

@@ -74,7 +74,7 @@ export function AgentPage({ name }: { name: string }) {
         extra={
           <>
             {' '}
-            <StateBadge state={a.state} /> <ActivityBadge activity={a.activity} since={a.activity_since} now={now} />
+            <StateBadge state={a.state} /> <ActivityBadge activity={a.activity} since={a.activity_since} retryAt={a.retry_at} now={now} />
             {a.isolated ? null : <span className="badge unisolated">UNISOLATED</span>}
           </>
         }

@@ -48,7 +48,7 @@ export function ContainersSection() {
                   <StateBadge state={a.state} />
                 </td>
                 <td>
-                  <ActivityBadge activity={a.activity} since={a.activity_since} now={now} />
+                  <ActivityBadge activity={a.activity} since={a.activity_since} retryAt={a.retry_at} now={now} />
                 </td>
                 <td>{a.unread}</td>
                 <td>

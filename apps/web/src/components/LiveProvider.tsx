@@ -80,6 +80,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         break
       case 'approval.requested':
         break
+      case 'dead_letters.changed':
+        q(trpc.messages.deadLetters.queryKey())
+        break
     }
   }
 

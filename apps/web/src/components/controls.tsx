@@ -98,10 +98,13 @@ export function StateBadge({ state }: { state: string }) {
   return <span className={`badge state-${state}`}>{state}</span>
 }
 
-export function ActivityBadge({ activity, since, now }: { activity: string; since: number; now: number }) {
+/** `model down · 2m · retry in 20s`: an outage says when the agent tries its model again. */
+export function ActivityBadge({ activity, since, retryAt, now }: { activity: string; since: number; retryAt: number | null; now: number }) {
+  const retry = retryAt === null ? null : retryAt > now ? ` · retry in ${formatAge(now, retryAt)}` : ' · retrying'
   return (
     <span className={`badge activity-${activity}`} data-testid="activity">
-      {activity} · {formatAge(since, now)}
+      {activity.replace(/^(model|needs)-/, '$1 ')} · {formatAge(since, now)}
+      {retry}
     </span>
   )
 }

@@ -12,6 +12,13 @@ export const controlCommandSchema = z.enum(['cancel', 'compact', 'new_session'])
 export type ControlCommand = z.infer<typeof controlCommandSchema>
 
 /**
+ * Why a turn failed, as the turn loop sees it: the model could not be reached (429, 529, 5xx,
+ * network, 404 model), the agent has no valid login, or the turn itself went wrong.
+ */
+export const turnFailureSchema = z.enum(['model_unavailable', 'needs_login', 'turn_error'])
+export type TurnFailure = z.infer<typeof turnFailureSchema>
+
+/**
  * What a parked `control_wait` hands the turn loop: an operator command, or a terminal to open
  * (nspawn: the payload spawns it and relays it over pty.sock, see pty-relay-frames.ts).
  */
@@ -82,6 +89,22 @@ export const agentOps = {
       })
       .strict(),
     done,
+  ),
+  /**
+   * Turn loop: the turn over the leased messages failed. Outages and a missing login requeue them
+   * untouched; a turn error counts an attempt and dead-letters a message that failed too often.
+   * The answer says how long to wait before the next turn.
+   */
+  turn_failed: op(
+    z
+      .object({
+        failure: turnFailureSchema,
+        error: z.string().max(4096),
+        /** The API's HTTP status when there was one (`api_error_status` of the CLI's result). */
+        api_status: z.number().int().min(0).max(999).optional(),
+      })
+      .strict(),
+    z.object({ requeued: z.number().int(), dead_lettered: z.array(z.number().int()), retry_in_ms: z.number().int().nonnegative() }),
   ),
   /** Turn loop: notes.md was rewritten smaller by the notes compactor (the manager hears of it). */
   notes_compacted: op(z.object({ bytes_before: z.number().int().nonnegative(), bytes_after: z.number().int().nonnegative() }).strict(), done),

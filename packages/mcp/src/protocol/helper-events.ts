@@ -21,6 +21,14 @@ export const helperEventSchema = z.discriminatedUnion('event', [
   }),
   z.object({ event: z.literal('operator_answered'), id: z.number().int(), question: z.string(), answer: z.string() }),
   z.object({ event: z.literal('question_expired'), id: z.number().int(), question: z.string(), answer: z.literal('[expired]') }),
+  z.object({
+    event: z.literal('message_dead_lettered'),
+    id: z.number().int(),
+    agent: z.string(),
+    from: z.string(),
+    attempts: z.number().int(),
+    error: z.string(),
+  }),
   z.object({ event: z.literal('notes_compacted'), agent: z.string(), bytes_before: z.number().int(), bytes_after: z.number().int() }),
 ])
 export type HelperEvent = z.infer<typeof helperEventSchema>

@@ -6,7 +6,11 @@ import { z } from 'zod'
  */
 
 export const roleSchema = z.enum(['agent', 'manager'])
-const activitySchema = z.enum(['idle', 'thinking', 'compacting'])
+/**
+ * What an agent is doing. The last three are outages: the agent parks its message (never uses it
+ * up) and retries by itself at `retry_at`.
+ */
+const activitySchema = z.enum(['idle', 'thinking', 'compacting', 'rate-limited', 'model-down', 'needs-login'])
 export type Activity = z.infer<typeof activitySchema>
 
 /** One row of `hive list` / the C0NTAINERS section. */
@@ -19,6 +23,8 @@ export const agentViewSchema = z.object({
   state: z.enum(['running', 'stopped', 'failed', 'destroyed']),
   activity: activitySchema,
   activity_since: z.number(),
+  /** During an outage: when the agent tries its model again. */
+  retry_at: z.number().nullable(),
   unread: z.number().int(),
   created_at: z.number(),
   destroyed_at: z.number().nullable(),
@@ -42,6 +48,20 @@ export type MessageView = z.infer<typeof messageViewSchema>
 /** A message in the operator's inbox: read once marked (the operator never `recv`s). */
 export const inboxMessageSchema = messageViewSchema.extend({ read: z.boolean() })
 export type InboxMessage = z.infer<typeof inboxMessageSchema>
+
+/** A message that failed too often: out of its recipient's queue until retried or discarded. */
+export const deadLetterViewSchema = z.object({
+  id: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+  body: z.string(),
+  sent_at: z.number(),
+  attempts: z.number().int(),
+  /** null once retried: back in the queue. */
+  dead_lettered_at: z.number().nullable(),
+  last_error: z.string().nullable(),
+})
+export type DeadLetterView = z.infer<typeof deadLetterViewSchema>
 
 /** A message as handed to an agent by `recv`. */
 export const deliveredMessageSchema = z.object({
@@ -136,6 +156,8 @@ export const turnConfigSchema = z.object({
   /** Bash allow-list patterns (`git *`), each becomes `Bash(<pattern>)`. */
   bash_patterns: z.array(z.string()),
   notes_compact_bytes: z.number().int(),
+  /** A turn running longer is stopped (SIGINT → SIGTERM → SIGKILL) and counts as a turn error. */
+  turn_timeout_seconds: z.number().int().positive(),
 })
 export type TurnConfig = z.infer<typeof turnConfigSchema>
 

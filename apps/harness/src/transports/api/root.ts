@@ -19,4 +19,4 @@ export const appRouter = router({
 
 export type AppRouter = typeof appRouter
 export type { LiveEvent } from '../../services/live-bus.ts'
-export type { AgentDetail, AgentView, ApprovalView, InboxMessage, MessageView, QuestionView, StreamEventView, TurnView } from '@hive/mcp'
+export type { AgentDetail, AgentView, ApprovalView, DeadLetterView, InboxMessage, MessageView, QuestionView, StreamEventView, TurnView } from '@hive/mcp'

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { NewModelRequest } from '@hive/db'
 import type { OperatorCredentials } from '../../adapters/env.ts'
 import { UsageTap } from '../../domain/messages-usage.ts'
+import { parseRetryAfter, RETRY_AFTER_STATUSES } from '../../domain/retry-after.ts'
 import { decideEgress, parseTarget, refuse, tunnel, type EgressPolicy } from './egress-proxy.ts'
 import { upstreamRequestHeaders, withoutHopByHop } from './upstream-headers.ts'
 
@@ -44,6 +45,8 @@ export interface ModelGatewayDeps {
   record(request: NewModelRequest): void
   /** An egress attempt that was refused: shown in the agent's live stream. */
   refused(agent: string, target: string, reason: string): void
+  /** The upstream said how long the model is unavailable (429/503/529 with `retry-after`). */
+  retryAfter?(agent: string, ms: number): void
   log: Logger
 }
 
@@ -161,6 +164,10 @@ export class ModelGateway {
     outgoing.setTimeout(Relay.UPSTREAM_IDLE_MS, () => outgoing.destroy(new Error('upstream idle timeout')))
     outgoing.on('response', (answer) => {
       const status = relayableStatus(answer.statusCode)
+      if (RETRY_AFTER_STATUSES.has(status)) {
+        const ms = parseRetryAfter(answer.headers['retry-after'], Date.now())
+        if (ms !== undefined) this.deps.retryAfter?.(agent, ms)
+      }
       res.writeHead(status, withoutHopByHop(answer.headers))
       const type = String(answer.headers['content-type'] ?? '')
       const tap = new UsageTap(type.includes('text/event-stream') ? 'sse' : type.includes('json') ? 'json' : 'other')

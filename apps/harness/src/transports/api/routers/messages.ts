@@ -8,4 +8,8 @@ export const messagesRouter = {
   inbox: adminQuery('inbox'),
   send: adminMutation('send'),
   markRead: adminMutation('mark_read'),
+  /** D34D L3TT3RS: messages that failed too often, with retry and discard. */
+  deadLetters: adminQuery('dead_letters'),
+  retryDeadLetter: adminMutation('retry_dead_letter'),
+  discardDeadLetter: adminMutation('discard_dead_letter'),
 } satisfies TRPCRouterRecord
