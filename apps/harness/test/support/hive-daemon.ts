@@ -91,8 +91,9 @@ export class HiveDaemon {
       const child = spawn(process.execPath, [HIVE_BIN, ...args], { env: this.childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] })
       let stdout = ''
       let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      // Decoded as a stream: a chunk boundary may fall inside a multi-byte character.
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
       child.stdin.end()
       child.once('close', (code) => resolve({ code, stdout, stderr }))
     })
