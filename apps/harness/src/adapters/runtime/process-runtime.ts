@@ -6,6 +6,7 @@ import type { HivePaths } from '../hive-paths.ts'
 import type { TerminalKind } from '@hive/mcp/terminal-frames'
 import type { TerminalSpec } from '../pty/pty-registry.ts'
 import { ChildSupervisor, signalGroup } from './child-supervisor.ts'
+import { canGuardGroups, guardGroup } from './group-guard.ts'
 import type { AgentLaunch, ContainerRuntime, ContainerState } from './container-runtime.ts'
 
 const Shutdown = {
@@ -27,6 +28,7 @@ export interface ProcessRuntimeOptions {
 /**
  * Agents as plain child processes, each in its own process group, with the same directory layout
  * as containers. No isolation at all: for development and CI, and labelled UNISOLATED everywhere.
+ * Each group dies with the daemon, even a SIGKILLed one (group-guard.ts).
  */
 export class ProcessRuntime implements ContainerRuntime {
   readonly kind = 'process' as const
@@ -35,6 +37,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.children = new ChildSupervisor(opts.paths, opts.log)
+    if (!canGuardGroups) opts.log.warn('no setpriv (util-linux): agents outlive a killed daemon until its next start')
   }
 
   get events() {
@@ -50,7 +53,7 @@ export class ProcessRuntime implements ContainerRuntime {
     mkdirSync(tmpDir, { recursive: true, mode: 0o700 })
     const child = this.children.start({
       name: agent.name,
-      argv: [...agentCommand, 'serve'],
+      argv: guardGroup([...agentCommand, 'serve']),
       cwd: paths.agentStateDir(agent.name),
       env: childEnv({
         PATH: baseEnv.PATH ?? '/usr/bin:/bin',
@@ -114,8 +117,8 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   /**
-   * A daemon killed with SIGKILL leaves its agents running (they are in their own groups). Kill
-   * the recorded group before starting a new one, but only if it still is a hive-agent.
+   * A group can outlive a killed daemon (no setpriv here, or it died while spawning one). Kill the
+   * recorded group before starting a new one, but only if it still is a hive-agent.
    */
   private killStale(name: string): void {
     const pidFile = this.opts.paths.agentPidFile(name)
