@@ -60,14 +60,17 @@ import { HttpServer } from '../transports/http/http-server.ts'
 import { staticFiles } from '../transports/http/static-files.ts'
 import { createTerminalUpgrade } from '../transports/http/terminal-socket.ts'
 import { installProcessGuards } from './process-guards.ts'
+import { Shutdown, StopSignals, shutdownStep } from './shutdown.ts'
 
 /** Status lines for the operator on stdout; structured logs go to stderr. */
 const say = (line: string) => process.stdout.write(line + '\n')
 
-/** `hive serve`: the host daemon. Resolves when it has shut down after SIGTERM/SIGINT. */
+/** `hive serve`: the host daemon. Resolves when it has shut down after SIGTERM, SIGINT or SIGHUP. */
 export async function serve(): Promise<void> {
   const log = createLogger('hive')
   installProcessGuards(log)
+  // Before anything starts: a signal during boot must not kill the daemon with agents started.
+  const stop = new StopSignals(log)
   const paths = new HivePaths(env.HIVE_HOME)
   paths.checkDaemonSockets()
   mkdirSync(paths.home, { recursive: true, mode: 0o700 })
@@ -209,21 +212,15 @@ export async function serve(): Promise<void> {
   say(`◆ hive serve ${HARNESS_VERSION} on ${http.origin} (home ${paths.home})`)
   say(`◆ login: ${loginUrl()}`)
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down')
-      resolve()
-    }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
-  })
+  await stop.requested
   terminals.dispose()
-  await http.close()
-  await admin.close()
   questions.dispose()
   janitor.stop()
-  await lifecycle.shutdown()
-  await db.close()
+  // Agents first: closing the HTTP server waits on its sockets, and agents must not wait on that.
+  await shutdownStep(log, 'agents', lifecycle.shutdown(), Shutdown.AGENTS_MS)
+  await shutdownStep(log, 'http', http.close())
+  await shutdownStep(log, 'admin socket', admin.close())
+  await shutdownStep(log, 'database', db.close())
   say('◆ hive serve stopped')
 }
 
