@@ -1,12 +1,55 @@
 #!/usr/bin/env node
 // `npm start`: build the dashboard if it is missing or older than its sources, then run `hive serve`.
-import { spawnSync } from 'node:child_process'
+// Stop signals reach whatever runs: npm forwards SIGINT and SIGTERM to this script, which forwards
+// them (and SIGHUP) to its child and exits as the child did.
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const web = join(root, 'apps/web')
 const built = join(web, 'out/index.html')
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP']
+/**
+ * ms in which the same signal again is the same request: a ^C reaches this script twice, from the
+ * terminal and forwarded by npm. `hive serve` takes a second signal as "stop now".
+ */
+const REPEAT_WINDOW_MS = 1_000
+/** util-linux: `hive serve` gets SIGTERM if this script dies without forwarding (e.g. SIGKILL). */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
+
+let current
+let stopping
+const lastForwarded = new Map()
+for (const signal of FORWARDED) {
+  process.on(signal, () => {
+    stopping ??= signal
+    const now = Date.now()
+    if (now - (lastForwarded.get(signal) ?? -Infinity) < REPEAT_WINDOW_MS) return
+    lastForwarded.set(signal, now)
+    current?.kill(signal)
+  })
+}
+
+/** Runs one child to its end; resolves to how it ended. */
+function run(command, args, options) {
+  const child = spawn(command, args, { cwd: root, ...options })
+  current = child
+  return new Promise((resolve) => {
+    child.once('error', (err) => resolve({ code: 1, signal: null, err }))
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  }).finally(() => (current = undefined))
+}
+
+/** Leaves as the child did: a child killed by a signal kills this script with it. */
+function exitAs({ code, signal }) {
+  if (signal) {
+    for (const s of FORWARDED) process.removeAllListeners(s)
+    process.kill(process.pid, signal)
+  }
+  process.exit(code ?? 1)
+}
 
 function newest(dir) {
   let t = 0
@@ -20,14 +63,14 @@ function newest(dir) {
 
 if (!existsSync(built) || statSync(built).mtimeMs < newest(web)) {
   console.log('◆ building the dashboard (apps/web)…')
-  const r = spawnSync('npm', ['run', '--silent', 'build', '-w', '@hive/web'], {
-    cwd: root,
+  const build = await run('npm', ['run', '--silent', 'build', '-w', '@hive/web'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
   })
-  if (r.status !== 0) {
-    console.error('✗ dashboard build failed; starting without it')
-  }
+  if (build.code !== 0 && !stopping) console.error('✗ dashboard build failed; starting without it')
 }
-const serve = spawnSync(process.execPath, [join(root, 'apps/harness/bin/hive.mjs'), 'serve'], { cwd: root, stdio: 'inherit' })
-process.exit(serve.status ?? 1)
+if (stopping) exitAs({ code: null, signal: stopping })
+
+const serve = [process.execPath, join(root, 'apps/harness/bin/hive.mjs'), 'serve']
+// Its own process group: the terminal's ^C reaches it once, through this script, not twice.
+exitAs(await run(SETPRIV ?? serve[0], SETPRIV ? ['--pdeathsig', 'SIGTERM', '--', ...serve] : serve.slice(1), { stdio: 'inherit', detached: true }))
