@@ -46,7 +46,14 @@ export class AgentLifecycle {
   private readonly allocation = new SerialLock()
 
   constructor(private readonly deps: AgentLifecycleDeps) {
-    deps.runtime.events.on('exit', (exit) => this.onContainerExit(exit))
+    deps.runtime.events.on('exit', (exit) => {
+      try {
+        this.onContainerExit(exit)
+      } catch (err) {
+        // The helper event's insert (a busy database): thrown here it would reach the runtime's emit.
+        deps.log.error({ err, agent: exit.name }, 'could not handle an agent container exit')
+      }
+    })
   }
 
   get runtimeKind(): string {
