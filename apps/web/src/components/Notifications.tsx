@@ -1,14 +1,29 @@
 'use client'
-import { useEffect, useState } from 'react'
+import { useEffect, useState, useSyncExternalStore } from 'react'
 import { useLiveEvents } from './LiveProvider'
 
 const STORAGE_KEY = 'hive.notifications'
+
+const neverChanges = () => () => undefined
+/**
+ * Whether this browser has notifications. The static export was rendered without a browser, so
+ * hydration must render as if there were none (a mismatch is React error #418, and React then
+ * rebuilds the whole tree, losing an early click); the button appears right after.
+ */
+function useNotificationsSupported(): boolean {
+  return useSyncExternalStore(
+    neverChanges,
+    () => typeof Notification !== 'undefined',
+    () => false,
+  )
+}
 
 /**
  * Opt-in browser notifications for new questions, approvals and operator mail. Off until the
  * operator clicks; the browser asks for permission then.
  */
 export function NotificationsToggle() {
+  const supported = useNotificationsSupported()
   const [enabled, setEnabled] = useState(false)
   useEffect(() => setEnabled(localStorage.getItem(STORAGE_KEY) === 'on' && Notification.permission === 'granted'), [])
 
@@ -26,7 +41,7 @@ export function NotificationsToggle() {
     }
   })
 
-  if (typeof Notification === 'undefined') return null
+  if (!supported) return null
   return (
     <button
       type="button"
