@@ -152,7 +152,7 @@ program
 program
   .command('destroy <name>')
   .description('stop and remove an agent, keeping its state (tombstone)')
-  .option('--purge', 'also wipe its state and config repos')
+  .option('--purge', 'also wipe its state, config repos and rows (inbox, turns, events): the name starts clean')
   .action(
     action(async (name: string, opts: { purge?: boolean }) => {
       await adminCall('destroy', { name, purge: opts.purge ?? false })
