@@ -130,7 +130,7 @@ export async function serve(): Promise<void> {
     log: log.child({ gateway: true }),
   })
   const sockets = new AgentSockets(paths, log, gateway, ptyRelay)
-  const lifecycle = new AgentLifecycle({ paths, agents, runtime, directory, broker, activity, control, sockets, terminals, live, log })
+  const lifecycle = new AgentLifecycle({ paths, agents, runtime, directory, broker, activity, failures, control, sockets, terminals, live, log })
   const questions = new QuestionDesk({
     questions: new QuestionsRepository(db.prisma),
     broker,

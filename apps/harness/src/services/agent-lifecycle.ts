@@ -9,6 +9,7 @@ import type { AgentLaunch, ContainerExit, ContainerRuntime } from '../adapters/r
 import { allocateUidBase } from '../adapters/runtime/uid-range.ts'
 import { SerialLock } from '../domain/serial-lock.ts'
 import type { AgentActivity } from './agent-activity.ts'
+import type { TurnFailures } from './turn-failures.ts'
 import type { AgentDirectory } from './agent-directory.ts'
 import type { Broker } from './broker.ts'
 import type { ControlChannel } from './control-channel.ts'
@@ -29,6 +30,8 @@ export interface AgentLifecycleDeps {
   directory: AgentDirectory
   broker: Broker
   activity: AgentActivity
+  /** Outage backoff is per agent: a destroyed one's must not pass to a new agent of its name. */
+  failures: Pick<TurnFailures, 'forget'>
   control: ControlChannel
   sockets: AgentSocketHost
   /** Open terminals of an agent end with it. */
@@ -153,6 +156,7 @@ export class AgentLifecycle {
     this.deps.terminals.closeAgent(name)
     this.deps.control.clear(name)
     this.deps.activity.forget(name)
+    this.deps.failures.forget(name)
     if (purge) {
       // Rows too, not only files: a new agent of this name must not inherit its inbox or turns.
       const rows = await this.deps.agents.purge(name)
