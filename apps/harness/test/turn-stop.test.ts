@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -42,7 +42,7 @@ describe('stopping a turn', () => {
   const hive = useHive({
     agents: ['worker'],
     env: { HIVE_CLAUDE_BIN: stubbornClaude(binDir) },
-    scripts: [onTurnContaining('stall', 'think forever', [{ stall: true }])],
+    scripts: [onTurnContaining('stall', 'think forever', [{ stall: true }]), onTurnContaining('stalled compactor', 'Compact these notes', [{ stall: true }])],
   })
   const { daemon } = hive
 
@@ -104,5 +104,27 @@ describe('stopping a turn', () => {
         { timeout: 60_000, interval: 250 },
       )
       .toEqual({ acked: 1, counted: 1 })
+  })
+
+  it('cancel stops a notes compaction that hangs, leaving the notes as they were', async () => {
+    hive.fake.setScripts([onTurnContaining('stalled compactor', 'Compact these notes', [{ stall: true }])])
+    writeFileSync(join(daemon.home, 'applied', 'worker', 'agent.json'), JSON.stringify({ bash: [], notesCompactBytes: 1024 }))
+    const notes = join(daemon.home, 'agents', 'worker', 'state', 'notes.md')
+    const original = `# worker — notes\n${'- nothing new here\n'.repeat(100)}`
+    writeFileSync(notes, original)
+    expect((await daemon.cli('send', 'worker', 'a short task, then the notes are compacted')).code).toBe(0)
+    await hive.fake.waitForRequest((r) => r.answer === 'stall' && r.summary?.turnText.includes('Compact these notes') === true, 120_000)
+    const activity = async () => (await daemon.cliJson<{ name: string; activity: string }[]>('list', '--json')).find((a) => a.name === 'worker')?.activity
+    expect(await activity()).toBe('compacting')
+
+    const admin = await connectAdmin(daemon.home)
+    try {
+      await admin.call('cancel_turn', { name: 'worker' })
+    } finally {
+      admin.close()
+    }
+    await expect.poll(activity, { timeout: 10_000, interval: 100 }).toBe('idle')
+    expect(readFileSync(notes, 'utf8')).toBe(original)
+    expect(lingering()).toBe('')
   })
 })
