@@ -21,7 +21,7 @@ export interface ProcessRuntimeOptions {
   agentCommand: readonly string[]
   /** Environment every agent gets on top of its own paths (model access, log level). */
   baseEnv: Record<string, string>
-  /** The claude executable, for "attach to claude" terminals. */
+  /** The claude executable: the agents' turn loops and "attach to claude" terminals run it. */
   claudeBin: string
 }
 
@@ -66,6 +66,8 @@ export class ProcessRuntime implements ContainerRuntime {
         HIVE_SOCKET: paths.agentSocket(agent.name),
         HIVE_STATE_DIR: paths.agentStateDir(agent.name),
         HIVE_RUN_DIR: runDir,
+        // The daemon's claude (HIVE_CLAUDE_BIN) is the turn loop's too, as in nspawn containers.
+        HIVE_CLAUDE_BIN: this.opts.claudeBin,
         // The manager's commit_config reaches the proposed config repos on the host directly.
         ...(agent.role === 'manager' ? { HIVE_AGENTS_DIR: dirname(paths.agentDir(agent.name)) } : {}),
       }),
