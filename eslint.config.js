@@ -49,6 +49,7 @@ export default tseslint.config(
       '**/generated/**',
       'apps/web/.next/**',
       'apps/web/out/**',
+      'apps/harness/dist/**',
       'bench/data/**',
       '.hive/**',
       'packages/db/tools/**',
@@ -59,7 +60,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'apps/harness/bin/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'apps/harness/bin/*.mjs', 'apps/harness/test/support/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {

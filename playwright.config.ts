@@ -3,6 +3,8 @@ import { defineConfig } from '@playwright/test'
 // End-to-end against a real `hive serve` (fake model only), in Debian's chromium.
 export default defineConfig({
   testDir: 'e2e',
+  // The daemon under test runs the built bins.
+  globalSetup: './scripts/build-setup.mjs',
   outputDir: 'test-results/e2e',
   timeout: 120_000,
   expect: { timeout: 30_000 },

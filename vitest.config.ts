@@ -16,6 +16,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['apps/harness/test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          // The daemons and agents under test run the built bins.
+          globalSetup: ['scripts/build-setup.mjs'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `npm start`: build the dashboard if it is missing or older than its sources, then run `hive serve`.
+// `npm start`: build the bins and the dashboard if they are missing or older than their sources,
+// then run `hive serve`.
 // Stop signals reach whatever runs: npm forwards SIGINT and SIGTERM to this script, which forwards
 // them (and SIGHUP) to its child and exits as the child did.
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { build, isStale } from './build.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const web = join(root, 'apps/web')
@@ -61,6 +63,15 @@ function newest(dir) {
   return t
 }
 
+if (isStale()) {
+  console.log('◆ building hive (apps/harness → dist)…')
+  try {
+    await build()
+  } catch (e) {
+    console.error(`✗ build failed: ${e.message}`)
+    process.exit(1)
+  }
+}
 if (!existsSync(built) || statSync(built).mtimeMs < newest(web)) {
   console.log('◆ building the dashboard (apps/web)…')
   const build = await run('npm', ['run', '--silent', 'build', '-w', '@hive/web'], {

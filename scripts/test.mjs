@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process'
 
 const steps = [
+  // The bins run the bundle: every suite below tests what users run.
+  { name: 'build (esbuild bundles of hive and hive-agent)', cmd: ['npm', 'run', '--silent', 'build'] },
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
   { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] },

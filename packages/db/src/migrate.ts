@@ -1,9 +1,19 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { NO_FILTER, openSchemaEngine, readMigrationsList, readSchemaFiles } from '../tools/prisma-wasm-engine.mjs'
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url))
-const SCHEMA_FILE = fileURLToPath(new URL('../../../prisma/schema.prisma', import.meta.url))
+/** `prisma/` at the install's root, found upwards: this module runs from src/ and from the bundle. */
+function prismaDir(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'prisma', 'schema.prisma'))) return join(dir, 'prisma')
+    if (dirname(dir) === dir) throw new Error(`prisma/schema.prisma not found above ${fileURLToPath(import.meta.url)}`)
+  }
+}
+
+export const MIGRATIONS_DIR = join(prismaDir(), 'migrations')
+const SCHEMA_FILE = join(prismaDir(), 'schema.prisma')
 
 /**
  * `prisma migrate deploy`, in-process and offline: Prisma's own schema engine (its Wasm build, the

@@ -2,10 +2,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { registerAgentTools } from './tools/agent-tools.ts'
 import { registerManagerTools, type CommitConfig } from './tools/manager-tools.ts'
 import type { HiveCall } from './tools/tool-call.ts'
+import { MCP_SERVER_NAME } from './protocol/tool-names.ts'
 
-export const MCP_SERVER_NAME = 'hyperhive'
-
-export interface ServerDeps {
+interface ServerDeps {
   role: 'agent' | 'manager'
   call: HiveCall
   version: string
@@ -19,11 +18,4 @@ export function createServer({ role, call, version, commitConfig }: ServerDeps):
   registerAgentTools(server, call)
   if (role === 'manager') registerManagerTools(server, call, commitConfig)
   return server
-}
-
-/** Tool names a role's `claude` is allowed to call, as `mcp__hyperhive__<tool>`. */
-export function mcpToolNames(role: 'agent' | 'manager'): string[] {
-  const agent = ['send', 'recv']
-  const manager = ['kill', 'start', 'restart', 'update', 'request_spawn', 'commit_config', 'request_apply_commit', 'ask_operator']
-  return (role === 'manager' ? [...agent, ...manager] : agent).map((t) => `mcp__${MCP_SERVER_NAME}__${t}`)
 }

@@ -25,8 +25,10 @@ const envSchema = z.object({
     ),
   /** 0 picks a free port (tests); the chosen one is printed in the login URL. */
   HIVE_PORT: z.coerce.number().int().min(0).max(65535).default(7000),
-  /** Container runtime: auto picks nspawn as root with systemd-nspawn, else process. */
+  /** Container runtime: auto picks nixos-container as root on NixOS, nspawn as root with systemd-nspawn, else process. */
   HIVE_RUNTIME: z.enum(['auto', 'process', 'nspawn', 'nixos-container']).default('auto'),
+  /** nixos-container runtime: the nixpkgs agent containers are built from (services.hyperhive sets the host's). */
+  HIVE_NIXPKGS: z.string().startsWith('/', 'HIVE_NIXPKGS must be an absolute path').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** In-container side (`hive-agent`): the agent's socket, state and runtime dirs. */
   HIVE_SOCKET: z.string().min(1).default('/run/hive/mcp.sock'),

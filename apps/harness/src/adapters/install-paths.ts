@@ -8,6 +8,8 @@ export const InstallPaths = {
   PROMPTS_DIR: fileURLToPath(new URL('../../prompts', import.meta.url)),
   /** The dashboard's static export (`npm run build -w @hive/web`). */
   WEB_OUT: fileURLToPath(new URL('../../../web/out', import.meta.url)),
+  /** The agent container template of the nixos-container runtime (nix/agent.nix and what it imports). */
+  NIX_TEMPLATE: fileURLToPath(new URL('../../../../nix', import.meta.url)),
   /** The install (the repo): containers see it read-only at /project. */
   PROJECT_ROOT: fileURLToPath(new URL('../../../../', import.meta.url)),
 } as const

@@ -1,15 +1,9 @@
-import { dirname, join } from 'node:path'
 import { Command } from 'commander'
-import { PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
-import { runStdioServer } from '@hive/mcp/stdio'
 import { env } from '../adapters/env.ts'
-import { createLogger } from '../adapters/logger.ts'
-import { defaultClaudeBin } from '../adapters/claude-command.ts'
-import { startModelForwarder } from './model-forwarder.ts'
-import { runTurnLoop } from './turn-loop.ts'
-import { TerminalHost } from './terminal-host.ts'
 import { HARNESS_VERSION } from '../adapters/version.ts'
 
+// Each command loads only its own modules: claude starts `hive-agent mcp` on every turn, and it
+// must not pay for the turn loop, the terminals or the logger.
 const program = new Command('hive-agent')
   .description('runs inside an agent container: the turn loop and the MCP server claude talks to')
   .version(HARNESS_VERSION)
@@ -18,42 +12,8 @@ program
   .command('serve')
   .description('the turn loop: wait for a message, run one claude turn, ack, repeat')
   .action(async () => {
-    const log = createLogger('hive-agent')
-    const abort = new AbortController()
-    // In nspawn, a stop arrives as SIGTERM then SIGHUP (its stub init sends both).
-    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => abort.abort())
-    // Isolated containers reach the model only through the gateway socket.
-    const forwarder = env.HIVE_GATEWAY_SOCKET ? await startModelForwarder(env.HIVE_FORWARDER_PORT, env.HIVE_GATEWAY_SOCKET) : undefined
-    abort.signal.addEventListener('abort', () => forwarder?.close(), { once: true })
-    const claudeBin = env.HIVE_CLAUDE_BIN ?? defaultClaudeBin()
-    // eslint-disable-next-line no-restricted-properties -- claude inherits the container's env
-    const claudeEnv = { ...process.env, ENABLE_TOOL_SEARCH: 'false' }
-    // The operator's terminals (nspawn) run here, in the payload, relayed over pty.sock.
-    const terminals = new TerminalHost({
-      socketPath: join(dirname(env.HIVE_SOCKET), PTY_RELAY_SOCKET_NAME),
-      stateDir: env.HIVE_STATE_DIR,
-      claudeBin,
-      env: claudeEnv,
-      log,
-    })
-    try {
-      await runTurnLoop({
-        socketPath: env.HIVE_SOCKET,
-        stateDir: env.HIVE_STATE_DIR,
-        runDir: env.HIVE_RUN_DIR,
-        claudeBin,
-        claudeEnv,
-        log,
-        signal: abort.signal,
-        terminals,
-      })
-    } catch (e) {
-      log.fatal({ err: e }, 'turn loop stopped')
-      process.exitCode = 1
-    } finally {
-      // Open terminals would keep the process, and so the container, alive.
-      terminals.dispose()
-    }
+    const { serveAgent } = await import('./serve-command.ts')
+    await serveAgent()
   })
 
 program
@@ -61,6 +21,7 @@ program
   .description('stdio MCP server `hyperhive`, relaying tool calls to the agent socket')
   .option('--socket <path>', 'agent socket', env.HIVE_SOCKET)
   .action(async (opts: { socket: string }) => {
+    const { runStdioServer } = await import('@hive/mcp/stdio')
     await runStdioServer({
       socketPath: opts.socket,
       version: HARNESS_VERSION,

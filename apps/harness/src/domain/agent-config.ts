@@ -30,6 +30,15 @@ const egressTargetSchema = z
     return port >= 1 && port <= 65535
   }, 'egress port must be 1..65535')
 
+/**
+ * A nixpkgs attribute path (`ripgrep`, `python3Packages.requests`) for the agent's container: a
+ * name looked up in nixpkgs by nix/agent.nix, never an expression.
+ */
+const nixPackageSchema = z
+  .string()
+  .max(200)
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_'-]*(\.[a-zA-Z_][a-zA-Z0-9_'-]*)*$/, 'must be a nixpkgs attribute path such as "ripgrep" or "python3Packages.requests"')
+
 /** Resource limits of the agent's container (cgroups): it dies alone when it hits them. */
 export const ContainerLimits = {
   MEMORY_MB: 2048,
@@ -46,7 +55,10 @@ const limitsSchema = z
   })
   .strict()
 
-/** `agent.json`: the one source of truth for an agent's config (read by TS and by nix/agent.nix). */
+/**
+ * `agent.json`: the one source of truth for an agent's config, read here and by nix/agent-config.nix
+ * (nix-template.test.ts keeps the two in step).
+ */
 export const agentConfigSchema = z
   .object({
     description: z.string().max(4096).optional(),
@@ -56,6 +68,8 @@ export const agentConfigSchema = z
     turnTimeoutSeconds: z.number().int().min(1).max(24 * 60 * 60).default(DEFAULT_TURN_TIMEOUT_SECONDS),
     egress: z.array(egressTargetSchema).max(64).default([]),
     limits: limitsSchema.default({ memoryMB: ContainerLimits.MEMORY_MB, pids: ContainerLimits.PIDS, cpuWeight: ContainerLimits.CPU_WEIGHT }),
+    /** Extra nixpkgs packages, installed in the container by the nixos-container runtime only. */
+    packages: z.array(nixPackageSchema).max(64).optional(),
   })
   .strict()
 

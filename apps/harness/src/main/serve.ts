@@ -27,6 +27,7 @@ import { loadOrCreateOperatorToken } from '../adapters/operator-token.ts'
 import { PtyRegistry } from '../adapters/pty/pty-registry.ts'
 import { PtyRelay } from '../adapters/pty/pty-relay.ts'
 import type { ContainerRuntime } from '../adapters/runtime/container-runtime.ts'
+import { NixosContainerRuntime } from '../adapters/runtime/nixos-container-runtime.ts'
 import { NspawnRuntime } from '../adapters/runtime/nspawn-runtime.ts'
 import { ProcessRuntime } from '../adapters/runtime/process-runtime.ts'
 import { tailLines } from '../adapters/tail-lines.ts'
@@ -247,7 +248,22 @@ function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): Contai
     LOG_LEVEL: env.LOG_LEVEL,
   }
   const claudeBin = env.HIVE_CLAUDE_BIN ?? defaultClaudeBin()
-  if (wanted === 'nixos-container') throw new Error('HIVE_RUNTIME=nixos-container is not available yet; use nspawn or process')
+  if (wanted === 'nixos-container' || (wanted === 'auto' && NixosContainerRuntime.available(baseEnv.PATH))) {
+    if (!NixosContainerRuntime.available(baseEnv.PATH)) throw new Error('HIVE_RUNTIME=nixos-container needs root on NixOS (nixos-container on PATH)')
+    if (!env.HIVE_NIXPKGS) throw new Error('the nixos-container runtime needs HIVE_NIXPKGS, the nixpkgs its containers are built from (services.hyperhive sets it)')
+    return new NixosContainerRuntime({
+      paths,
+      log,
+      projectRoot: InstallPaths.PROJECT_ROOT,
+      agentBin: InstallPaths.AGENT_BIN,
+      claudeBin,
+      baseEnv: { LOG_LEVEL: env.LOG_LEVEL, ...isolatedModelEnv() },
+      terminals,
+      nixpkgs: env.HIVE_NIXPKGS,
+      templateDir: InstallPaths.NIX_TEMPLATE,
+      toolPath: baseEnv.PATH,
+    })
+  }
   if (wanted === 'nspawn' || (wanted === 'auto' && NspawnRuntime.available())) {
     if (!NspawnRuntime.available()) throw new Error('HIVE_RUNTIME=nspawn needs root and systemd-nspawn (apt-get install systemd-container)')
     // No operator secret and no upstream URL: an isolated agent reaches the model through its gateway.

@@ -158,6 +158,7 @@ export class AgentLifecycle {
     this.deps.activity.forget(name)
     this.deps.failures.forget(name)
     if (purge) {
+      await this.deps.runtime.remove?.(name)
       // Rows too, not only files: a new agent of this name must not inherit its inbox or turns.
       const rows = await this.deps.agents.purge(name)
       if (rows.approvals > 0) this.deps.live.publish({ type: 'approvals.changed' })

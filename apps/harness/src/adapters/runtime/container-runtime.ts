@@ -40,6 +40,8 @@ export interface ContainerRuntime {
   status(name: string): ContainerState
   /** What a terminal of this kind runs for the agent: its shell, or `claude --continue`. */
   terminal(name: string, kind: TerminalKind): TerminalSpec
+  /** Purge: drops what the runtime built for the agent outside HIVE_HOME (nixos-container's container). */
+  remove?(name: string): Promise<void>
   /** Stops every container this runtime started (daemon shutdown). */
   dispose(): Promise<void>
 }

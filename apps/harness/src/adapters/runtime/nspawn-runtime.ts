@@ -37,8 +37,8 @@ const Containment = {
   TMPFS_MIN_MB: 32,
 } as const
 
-/** Paths inside every container. */
-const Inside = {
+/** Paths inside every container (the nixos-container runtime binds the same ones). */
+export const Inside = {
   PROJECT: '/project',
   STATE: '/state',
   CLAUDE: '/root/.claude',
@@ -111,7 +111,7 @@ export class NspawnRuntime implements ContainerRuntime {
     if (this.children.isRunning(agent.name)) return
     if (agent.uidBase === null) throw new Error(`agent ${agent.name} has no uid range`)
     await this.stopOrphan(agent.name)
-    this.prepareHost(agent, agent.uidBase)
+    NspawnRuntime.prepareHost(this.opts.paths, agent, agent.uidBase)
     const { log, baseEnv } = this.opts
     const { name } = agent
     const limits = this.limitsOf(name)
@@ -202,8 +202,7 @@ export class NspawnRuntime implements ContainerRuntime {
    * Every proposed config repo belongs to the manager, which sees them at /agents/<name>/config
    * (the agent dirs above them are traverse-only, their state and credentials stay private).
    */
-  private prepareHost(agent: AgentLaunch, base: number): void {
-    const { paths } = this.opts
+  static prepareHost(paths: HivePaths, agent: AgentLaunch, base: number): void {
     const { name } = agent
     const agentsRoot = dirname(paths.agentDir(name))
     chmodSync(agentsRoot, 0o755)
@@ -331,7 +330,7 @@ export class NspawnRuntime implements ContainerRuntime {
 const machineName = (agent: string) => `hive-${agent}`
 
 /** Size of each scratch tmpfs (/tmp, /var/tmp): a fraction of the memory limit. */
-const scratchMB = (limits: AgentConfig['limits']) => Math.max(Containment.TMPFS_MIN_MB, Math.floor(limits.memoryMB / Containment.TMPFS_MEMORY_DIVISOR))
+export const scratchMB = (limits: AgentConfig['limits']) => Math.max(Containment.TMPFS_MIN_MB, Math.floor(limits.memoryMB / Containment.TMPFS_MEMORY_DIVISOR))
 
 /** What a container's claude sends as its key when the gateway adds the operator's (not a secret). */
 const GATEWAY_KEY_PLACEHOLDER = 'hive-gateway-adds-the-operator-key'
@@ -341,7 +340,7 @@ const GATEWAY_KEY_PLACEHOLDER = 'hive-gateway-adds-the-operator-key'
  * forwarder relays to the gateway socket. The operator's key is added by the gateway; the CLI
  * only needs to know some key is in play (a placeholder, no secret), else it asks for a login.
  */
-function gatewayEnv(): [string, string][] {
+export function gatewayEnv(): [string, string][] {
   const forwarder = `http://127.0.0.1:${ContainerNet.FORWARDER_PORT}`
   const hasOperatorKey = Object.keys(operatorCredentials()).length > 0
   return [

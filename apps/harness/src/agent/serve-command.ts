@@ -1,0 +1,48 @@
+import { dirname, join } from 'node:path'
+import { PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
+import { env } from '../adapters/env.ts'
+import { createLogger } from '../adapters/logger.ts'
+import { defaultClaudeBin } from '../adapters/claude-command.ts'
+import { startModelForwarder } from './model-forwarder.ts'
+import { runTurnLoop } from './turn-loop.ts'
+import { TerminalHost } from './terminal-host.ts'
+
+/** `hive-agent serve`: the turn loop, the model forwarder (isolated runtimes) and the terminals. */
+export async function serveAgent(): Promise<void> {
+  const log = createLogger('hive-agent')
+  const abort = new AbortController()
+  // In nspawn, a stop arrives as SIGTERM then SIGHUP (its stub init sends both).
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => abort.abort())
+  // Isolated containers reach the model only through the gateway socket.
+  const forwarder = env.HIVE_GATEWAY_SOCKET ? await startModelForwarder(env.HIVE_FORWARDER_PORT, env.HIVE_GATEWAY_SOCKET) : undefined
+  abort.signal.addEventListener('abort', () => forwarder?.close(), { once: true })
+  const claudeBin = env.HIVE_CLAUDE_BIN ?? defaultClaudeBin()
+  // eslint-disable-next-line no-restricted-properties -- claude inherits the container's env
+  const claudeEnv = { ...process.env, ENABLE_TOOL_SEARCH: 'false' }
+  // The operator's terminals (nspawn) run here, in the payload, relayed over pty.sock.
+  const terminals = new TerminalHost({
+    socketPath: join(dirname(env.HIVE_SOCKET), PTY_RELAY_SOCKET_NAME),
+    stateDir: env.HIVE_STATE_DIR,
+    claudeBin,
+    env: claudeEnv,
+    log,
+  })
+  try {
+    await runTurnLoop({
+      socketPath: env.HIVE_SOCKET,
+      stateDir: env.HIVE_STATE_DIR,
+      runDir: env.HIVE_RUN_DIR,
+      claudeBin,
+      claudeEnv,
+      log,
+      signal: abort.signal,
+      terminals,
+    })
+  } catch (e) {
+    log.fatal({ err: e }, 'turn loop stopped')
+    process.exitCode = 1
+  } finally {
+    // Open terminals would keep the process, and so the container, alive.
+    terminals.dispose()
+  }
+}

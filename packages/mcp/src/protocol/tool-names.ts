@@ -1,0 +1,9 @@
+/** The MCP server claude sees in every agent: its tools are `mcp__hyperhive__<tool>`. */
+export const MCP_SERVER_NAME = 'hyperhive'
+
+/** Tool names a role's `claude` is allowed to call, as `mcp__hyperhive__<tool>`. */
+export function mcpToolNames(role: 'agent' | 'manager'): string[] {
+  const agent = ['send', 'recv']
+  const manager = ['kill', 'start', 'restart', 'update', 'request_spawn', 'commit_config', 'request_apply_commit', 'ask_operator']
+  return (role === 'manager' ? [...agent, ...manager] : agent).map((t) => `mcp__${MCP_SERVER_NAME}__${t}`)
+}
