@@ -29,6 +29,8 @@ const envSchema = z.object({
   HIVE_RUNTIME: z.enum(['auto', 'process', 'nspawn', 'nixos-container']).default('auto'),
   /** nixos-container runtime: the nixpkgs agent containers are built from (services.hyperhive sets the host's). */
   HIVE_NIXPKGS: z.string().startsWith('/', 'HIVE_NIXPKGS must be an absolute path').optional(),
+  /** The system bus; where systemd answers on it, nspawn containers run as transient units. */
+  DBUS_SYSTEM_BUS_ADDRESS: z.string().min(1).default('unix:path=/var/run/dbus/system_bus_socket'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** In-container side (`hive-agent`): the agent's socket, state and runtime dirs. */
   HIVE_SOCKET: z.string().min(1).default('/run/hive/mcp.sock'),

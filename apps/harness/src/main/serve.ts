@@ -30,6 +30,7 @@ import type { ContainerRuntime } from '../adapters/runtime/container-runtime.ts'
 import { NixosContainerRuntime } from '../adapters/runtime/nixos-container-runtime.ts'
 import { NspawnRuntime } from '../adapters/runtime/nspawn-runtime.ts'
 import { ProcessRuntime } from '../adapters/runtime/process-runtime.ts'
+import { SystemdBus } from '../adapters/runtime/systemd-bus.ts'
 import { tailLines } from '../adapters/tail-lines.ts'
 import { HARNESS_VERSION } from '../adapters/version.ts'
 import type { HiveServices } from '../operations/hive-services.ts'
@@ -104,7 +105,7 @@ export async function serve(): Promise<void> {
     log: log.child({ socket: 'pty' }),
     request: (agent, terminal) => control.push(agent, { command: 'open_terminal', terminal }),
   })
-  const runtime = pickRuntime(paths, log, ptyRelay)
+  const runtime = await pickRuntime(paths, log, ptyRelay)
   const terminals = new PtyRegistry()
   const agents = new AgentsRepository(db.prisma)
   const activity = new AgentActivity(live)
@@ -240,7 +241,7 @@ function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))
 }
 
-function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): ContainerRuntime {
+async function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): Promise<ContainerRuntime> {
   const wanted = env.HIVE_RUNTIME
   const baseEnv = {
     // eslint-disable-next-line no-restricted-properties -- agents need the host's PATH to find git, node
@@ -266,8 +267,10 @@ function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): Contai
   }
   if (wanted === 'nspawn' || (wanted === 'auto' && NspawnRuntime.available())) {
     if (!NspawnRuntime.available()) throw new Error('HIVE_RUNTIME=nspawn needs root and systemd-nspawn (apt-get install systemd-container)')
+    // Under systemd the containers are transient units it watches; else supervised children.
+    const systemd = await SystemdBus.connect({ address: env.DBUS_SYSTEM_BUS_ADDRESS, log: log.child({ systemd: true }) })
     // No operator secret and no upstream URL: an isolated agent reaches the model through its gateway.
-    return new NspawnRuntime({ paths, log, projectRoot: InstallPaths.PROJECT_ROOT, agentBin: InstallPaths.AGENT_BIN, claudeBin, baseEnv: { ...baseEnv, ...isolatedModelEnv() }, terminals })
+    return new NspawnRuntime({ paths, log, projectRoot: InstallPaths.PROJECT_ROOT, agentBin: InstallPaths.AGENT_BIN, claudeBin, baseEnv: { ...baseEnv, ...isolatedModelEnv() }, terminals, systemd })
   }
   if (wanted === 'auto') log.warn('no isolating runtime here (needs root and systemd-nspawn): using the UNISOLATED process runtime')
   // UNISOLATED: the agent gets the operator's model environment as it is.

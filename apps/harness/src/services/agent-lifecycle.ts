@@ -252,6 +252,7 @@ export class AgentLifecycle {
     this.deps.log.warn({ agent: exit.name, code: exit.code, signal: exit.signal, reason: exit.reason }, 'agent container crashed')
     // The manager cannot handle its own crash; the operator hears about it instead.
     const to = exit.name === MANAGER_NAME ? OPERATOR : MANAGER_NAME
-    sendHelperEvent(this.deps.broker, { event: 'container_crash', agent: exit.name, note }, to)
+    const result = exit.result === undefined ? {} : { result: exit.result }
+    sendHelperEvent(this.deps.broker, { event: 'container_crash', agent: exit.name, note, ...result }, to)
   }
 }

@@ -9,7 +9,13 @@ export const helperEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('rebuilt'), agent: z.string(), by: z.string() }),
   z.object({ event: z.literal('killed'), agent: z.string(), by: z.string() }),
   z.object({ event: z.literal('destroyed'), agent: z.string(), purged: z.boolean() }),
-  z.object({ event: z.literal('container_crash'), agent: z.string(), note: z.string() }),
+  z.object({
+    event: z.literal('container_crash'),
+    agent: z.string(),
+    note: z.string(),
+    /** systemd's Result of the agent's unit (`signal`, `exit-code`, `oom-kill`…); only under systemd. */
+    result: z.string().optional(),
+  }),
   z.object({
     event: z.literal('approval_resolved'),
     id: z.number().int(),

@@ -22,6 +22,8 @@ export interface ContainerExit {
   expected: boolean
   /** What killed it, when the runtime can tell (e.g. "killed: out of memory (limit 256 MB)"). */
   reason?: string
+  /** systemd's `Result` of the agent's unit (`signal`, `exit-code`, `oom-kill`…), under systemd only. */
+  result?: string
 }
 
 export interface ContainerRuntimeEvents {

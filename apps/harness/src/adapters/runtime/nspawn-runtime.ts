@@ -16,6 +16,8 @@ import type { PtyRelay } from '../pty/pty-relay.ts'
 import { CgroupLimits, cgroupScope, type AgentCgroup } from './cgroup-limits.ts'
 import { ChildSupervisor, signalProcess } from './child-supervisor.ts'
 import type { AgentLaunch, ContainerRuntime, ContainerState } from './container-runtime.ts'
+import type { SystemdBus } from './systemd-bus.ts'
+import { UnitSupervisor } from './systemd-units.ts'
 import { UidRange } from './uid-range.ts'
 
 const Shutdown = {
@@ -64,21 +66,28 @@ export interface NspawnRuntimeOptions {
   baseEnv: Record<string, string>
   /** Terminals: the payload spawns them and connects back (pty-relay.ts). */
   terminals: Pick<PtyRelay, 'spawner'>
+  /** systemd on the system bus: containers then run as transient units (null: supervised children). */
+  systemd?: SystemdBus | null
 }
 
 /**
  * One `systemd-nspawn` container per agent, after reference/nspawn-userns.md: the host's /usr
  * read-only on a tmpfs root, a fixed user-namespace range per agent (container root is host uid
  * `base`, never host root), state chowned to that uid, the agent socket reachable only by it.
- * Without systemd as PID 1 it is a supervised child (`--register=no --keep-unit`), wrapped in
- * `setpriv --pdeathsig` so a killed daemon takes its containers along.
+ * Under systemd each container is a transient unit `hive-agent@<name>.service` whose limits are
+ * unit properties, and the crash watcher follows it over D-Bus (systemd-units.ts). Without a
+ * system bus it is a supervised child (`--register=no --keep-unit`) in a cgroup of the daemon's
+ * own, wrapped in `setpriv --pdeathsig` so a killed daemon takes its containers along.
  */
 export class NspawnRuntime implements ContainerRuntime {
   readonly kind = 'nspawn' as const
   readonly isolated = true
   private readonly children: ChildSupervisor
+  /** Set under systemd: then it, not `children`, runs the containers. */
+  private readonly units: UnitSupervisor | null
   private readonly node: { inside: string; bind?: string }
-  private readonly cgroups: CgroupLimits
+  /** Only without systemd: under it the unit's properties are the limits. */
+  private readonly cgroups: CgroupLimits | null
   /** The cgroup of each running container, and the timer watching its OOM counter. */
   private readonly contained = new Map<string, { cgroup: AgentCgroup; oomWatch: NodeJS.Timeout }>()
 
@@ -90,7 +99,8 @@ export class NspawnRuntime implements ContainerRuntime {
       if ((st.mode & need) !== need) throw new Error(`${path} must be readable by others for containers to use it (chmod o+${st.isDirectory() ? 'rx' : 'r'})`)
     }
     this.children = new ChildSupervisor(opts.paths, opts.log)
-    this.cgroups = new CgroupLimits({ log: opts.log, scope: cgroupScope(opts.paths.home) })
+    this.units = opts.systemd ? new UnitSupervisor(opts.systemd, opts.paths, opts.log) : null
+    this.cgroups = this.units ? null : new CgroupLimits({ log: opts.log, scope: cgroupScope(opts.paths.home) })
     this.writeEtc()
     // /usr is in every container; a node installed elsewhere is bound in with its prefix.
     this.node = process.execPath.startsWith('/usr/')
@@ -99,7 +109,12 @@ export class NspawnRuntime implements ContainerRuntime {
   }
 
   get events() {
-    return this.children.events
+    return this.units?.events ?? this.children.events
+  }
+
+  /** How containers are run: `unit` under systemd, else `child`. */
+  get launch(): 'unit' | 'child' {
+    return this.units ? 'unit' : 'child'
   }
 
   /** The daemon can run containers here: root, and systemd-nspawn installed. */
@@ -108,21 +123,30 @@ export class NspawnRuntime implements ContainerRuntime {
   }
 
   async start(agent: AgentLaunch): Promise<void> {
-    if (this.children.isRunning(agent.name)) return
+    if (this.status(agent.name) === 'running') return
     if (agent.uidBase === null) throw new Error(`agent ${agent.name} has no uid range`)
-    await this.stopOrphan(agent.name)
-    NspawnRuntime.prepareHost(this.opts.paths, agent, agent.uidBase)
     const { log, baseEnv } = this.opts
     const { name } = agent
+    // nspawn passes only what `--setenv` names into the container.
+    const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...baseEnv }
+    if (this.units) {
+      // A leftover of a previous daemon is a unit too: the supervisor stops it first.
+      NspawnRuntime.prepareHost(this.opts.paths, agent, agent.uidBase)
+      const limits = this.limitsOf(name)
+      await this.units.start({ name, argv: [nspawnBinary(env.PATH), ...this.nspawnArgs(agent, agent.uidBase, limits)], env, limits })
+      return
+    }
+    await this.stopOrphan(agent.name)
+    NspawnRuntime.prepareHost(this.opts.paths, agent, agent.uidBase)
     const limits = this.limitsOf(name)
-    const cgroup = await this.cgroups.create(name, limits)
-    const argv = this.nspawnArgv(agent, agent.uidBase, limits)
+    const cgroup = (await this.cgroups?.create(name, limits)) ?? null
+    // PDEATHSIG: a killed daemon takes its containers along (nspawn-userns.md §7).
+    const argv = ['setpriv', '--pdeathsig', 'SIGTERM', '--', 'systemd-nspawn', ...this.nspawnArgs(agent, agent.uidBase, limits)]
     const child = this.children.start({
       name,
       argv: cgroup ? cgroup.wrap(argv) : argv,
       cwd: '/',
-      // nspawn passes only what `--setenv` names into the container.
-      env: childEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...baseEnv }),
+      env: childEnv(env),
       exitReason: () => cgroup?.exitReason(),
       afterExit: async () => {
         clearInterval(this.contained.get(name)?.oomWatch)
@@ -131,10 +155,11 @@ export class NspawnRuntime implements ContainerRuntime {
       },
     })
     if (cgroup) this.contained.set(name, { cgroup, oomWatch: this.watchOom(name, cgroup) })
-    log.info({ agent: name, pid: child.pid, uidBase: agent.uidBase, limits, cgroup: this.cgroups.mode }, 'agent container started (nspawn)')
+    log.info({ agent: name, pid: child.pid, uidBase: agent.uidBase, limits, cgroup: this.cgroups?.mode }, 'agent container started (nspawn)')
   }
 
   async stop(name: string): Promise<void> {
+    if (this.units) return this.units.stop(name)
     await this.children.stop(name, {
       first: (pid) => signalProcess(pid, 'SIGTERM'),
       then: (pid) => signalProcess(pid, 'SIGTERM'),
@@ -143,7 +168,7 @@ export class NspawnRuntime implements ContainerRuntime {
   }
 
   status(name: string): ContainerState {
-    return this.children.status(name)
+    return this.units?.status(name) ?? this.children.status(name)
   }
 
   /**
@@ -152,7 +177,7 @@ export class NspawnRuntime implements ContainerRuntime {
    * entered with nsenter could not get the seccomp filter (nspawn-userns.md §5).
    */
   terminal(name: string, kind: TerminalKind): TerminalSpec {
-    if (!this.children.isRunning(name)) throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running: start it to open a terminal`)
+    if (this.status(name) !== 'running') throw new HiveError(HiveErrorCode.PreconditionFailed, `agent ${name} is not running: start it to open a terminal`)
     return {
       // What runs inside; the payload picks it by kind and gives it its own environment.
       argv: kind === 'shell' ? ['/bin/bash', '--login'] : [this.inProject(this.opts.claudeBin), '--continue'],
@@ -163,6 +188,7 @@ export class NspawnRuntime implements ContainerRuntime {
   }
 
   async dispose(): Promise<void> {
+    if (this.units) return this.units.dispose()
     await Promise.all(this.children.names().map((name) => this.stop(name)))
   }
 
@@ -240,7 +266,8 @@ export class NspawnRuntime implements ContainerRuntime {
     for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content, { mode: 0o644 })
   }
 
-  private nspawnArgv(agent: AgentLaunch, base: number, limits: AgentConfig['limits']): string[] {
+  /** systemd-nspawn's arguments (after the command itself). */
+  private nspawnArgs(agent: AgentLaunch, base: number, limits: AgentConfig['limits']): string[] {
     const { paths, baseEnv } = this.opts
     const { name } = agent
     const etc = join(paths.home, 'etc')
@@ -250,11 +277,6 @@ export class NspawnRuntime implements ContainerRuntime {
       .filter((k) => k !== 'PATH')
       .map((k) => `--setenv=${k}`)
     return [
-      'setpriv',
-      '--pdeathsig',
-      'SIGTERM',
-      '--',
-      'systemd-nspawn',
       '--quiet',
       '--register=no',
       '--keep-unit',
@@ -328,6 +350,16 @@ export class NspawnRuntime implements ContainerRuntime {
 }
 
 const machineName = (agent: string) => `hive-${agent}`
+
+/** A unit's command must be absolute: systemd-nspawn found on the containers' PATH. */
+function nspawnBinary(path: string): string {
+  const found = path
+    .split(':')
+    .map((dir) => join(dir, 'systemd-nspawn'))
+    .find((p) => p.startsWith('/') && existsSync(p))
+  if (found === undefined) throw new Error(`systemd-nspawn is not on ${path}`)
+  return found
+}
 
 /** Size of each scratch tmpfs (/tmp, /var/tmp): a fraction of the memory limit. */
 export const scratchMB = (limits: AgentConfig['limits']) => Math.max(Containment.TMPFS_MIN_MB, Math.floor(limits.memoryMB / Containment.TMPFS_MEMORY_DIVISOR))
