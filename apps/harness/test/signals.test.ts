@@ -1,18 +1,21 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import * as pty from 'node-pty'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
+import { claudeTestEnv, onTurnContaining, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
 import { HivePaths } from '../src/adapters/hive-paths.ts'
 import { nspawnWorksHere } from './support/containers.ts'
 import { HiveDaemon } from './support/hive-daemon.ts'
 import { hiveProcesses, uidBasesOf } from './support/hive-processes.ts'
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url))
+const HIVE_BIN = join(REPO, 'apps/harness/bin/hive.mjs')
+/** What the worker's turn leaves running in the background: it never ends by itself. */
+const BACKGROUND_COMMAND = 'tail -f /dev/null'
 
 /** What the operator is promised (issue 13): after a stop signal, and after a daemon SIGKILL. */
 const Bound = {
@@ -23,15 +26,24 @@ const Bound = {
 /**
  * However the daemon goes — a stop signal to `npm start`, a second signal while it shuts down, a
  * SIGKILL — no process of the hive stays: not the daemon, not an agent, not the claude in the
- * middle of a turn or its MCP server. Each test kills a fresh hive whose worker is mid-turn.
+ * middle of a turn, its MCP server or the command it left running in the background. Each test
+ * kills a fresh hive whose worker is mid-turn.
  */
 describe('signals leave no process behind', () => {
   let fake: FakeAnthropic
   const homes: string[] = []
 
   beforeAll(async () => {
-    // Every turn that asks for the long job hangs: claude and its MCP server stay up.
-    fake = await startFakeAnthropic({ scripts: [{ name: 'slow', match: (r) => r.turnText.includes('long job'), steps: [{ text: 'working…', delayMs: 300_000 }] }] })
+    // A turn that asks for the long job starts a command in the background (claude runs each in a
+    // session of its own, out of the agent's process group), then waits for the model.
+    fake = await startFakeAnthropic({
+      scripts: [
+        onTurnContaining('slow', 'long job', [
+          { toolUse: { name: 'Bash', input: { command: BACKGROUND_COMMAND, description: 'wait in the background', run_in_background: true } } },
+          { text: 'working…', delayMs: 300_000 },
+        ]),
+      ],
+    })
   })
   afterAll(async () => {
     await fake.close()
@@ -51,14 +63,19 @@ describe('signals leave no process behind', () => {
     return home
   }
 
-  /** Spawns `worker` and waits until its turn is with the model: claude and its MCP server run. */
+  /**
+   * Spawns `worker` and waits until its turn is with the model after starting a background command:
+   * claude, its MCP server and the command run.
+   */
   async function busyWorker(hive: HiveDaemon, job: string, uidBases: () => number[] = () => []): Promise<void> {
     const spawned = await hive.cli('spawn', 'worker')
     expect(spawned.code, spawned.stderr).toBe(0)
+    // As an approved config commit would leave it: Bash may run the one command the turn uses.
+    writeFileSync(new HivePaths(hive.home).appliedConfig('worker'), JSON.stringify({ bash: [BACKGROUND_COMMAND] }))
     expect((await hive.cli('send', 'worker', `please do the long job ${job}`)).code).toBe(0)
-    await fake.waitForRequest((r) => r.summary?.turnText.includes(`long job ${job}`) ?? false, 120_000)
-    const commands = () => hiveProcesses(hive.home, uidBases()).map((p) => p.cmdline)
-    await expect.poll(() => commands().some((c) => c.includes('claude')) && commands().some((c) => c.includes('hive-agent.mjs mcp')), { timeout: 30_000 }).toBe(true)
+    await fake.waitForRequest((r) => (r.summary?.turnText.includes(`long job ${job}`) ?? false) && r.answer === 'step 1', 120_000)
+    const running = (what: string) => hiveProcesses(hive.home, uidBases()).some((p) => p.cmdline.includes(what))
+    await expect.poll(() => ['claude', 'hive-agent.mjs mcp', BACKGROUND_COMMAND].filter((what) => !running(what)), { timeout: 30_000 }).toEqual([])
   }
 
   async function expectNoneLeft(home: string, since: number, withinMs: number, uidBases: number[] = []): Promise<void> {
@@ -102,6 +119,25 @@ describe('signals leave no process behind', () => {
     // The terminal delivers the ^C, and npm forwards it again; the daemon still shut down in order.
     expect(output).toContain('◆ hive serve stopped')
     expect(output).not.toContain('exiting without finishing the shutdown')
+    await expectNoneLeft(home, sent, Bound.STOPPED_MS)
+  })
+
+  it('a SIGTERM during boot stops the daemon in order once boot is done', async () => {
+    const home = newHome()
+    const daemon = spawn(process.execPath, [HIVE_BIN, 'serve'], {
+      env: { PATH: process.env.PATH, HOME: home, HIVE_HOME: home, HIVE_PORT: '0', HIVE_RUNTIME: 'process', ...claudeTestEnv(fake.url) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    daemon.stderr.resume()
+    const lines: string[] = []
+    createInterface({ input: daemon.stdout }).on('line', (l) => lines.push(l))
+    const exited = once(daemon, 'exit')
+    // Printed after the migrations, before the agents start.
+    await expect.poll(() => lines.join('\n'), { timeout: 60_000 }).toMatch(/◆ database /)
+    const sent = Date.now()
+    daemon.kill('SIGTERM')
+    expect(await exited).toEqual([0, null])
+    expect(lines.join('\n')).toMatch(/◆ login: [^]*◆ hive serve stopped/)
     await expectNoneLeft(home, sent, Bound.STOPPED_MS)
   })
 

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs'
 
 const GroupGuard = {
-  /** Seconds an orphaned group gets between SIGTERM (claude flushes its session) and SIGKILL (≤ 5 s). */
+  /**
+   * Seconds an orphaned group gets between SIGTERM and SIGKILL (≤ 5 s in all): claude then stops
+   * the Bash commands it runs in sessions of their own, which no signal to the group reaches.
+   */
   ORPHAN_GRACE_S: 2,
   /**
    * The parent-death signal: one nothing else sends. The kernel sends it again each time a thread
@@ -13,8 +16,8 @@ const GroupGuard = {
 /**
  * The shell that leads an agent's process group. It ignores the stop signals the daemon sends to
  * the group (the agent handles them) and exits as the agent did (code, or the same signal). On the
- * parent-death signal it stops the whole group: the agent's children (claude, its MCP server,
- * tools) are not the daemon's children, so no parent-death signal of their own reaches them.
+ * parent-death signal it stops the whole group: the agent's children (claude, its MCP server)
+ * are not the daemon's children, so no parent-death signal of their own reaches them.
  */
 const LEADER_SCRIPT = [
   `trap 'trap "" USR2; kill -TERM 0; sleep ${GroupGuard.ORPHAN_GRACE_S}; kill -KILL 0' USR2`,
