@@ -8,20 +8,22 @@ const steps = [
   { name: 'build (esbuild bundles of hive and hive-agent)', cmd: ['npm', 'run', '--silent', 'build'] },
   { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
-  { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] },
+  // Without nix-instantiate (nix-bin) only the Nix template's tests are skipped.
+  { name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'], wants: ['nix-instantiate'] },
   {
     name: 'integration (real claude CLI + fake model)',
     cmd: ['npx', 'vitest', 'run', '--project', 'integration'],
     needs: ['git'],
-    // Without it (or without root) only the nspawn runtime's tests are skipped.
-    wants: ['systemd-nspawn'],
+    // Without them (or without root) only the nspawn runtime's tests and the systemd testbed's
+    // (a booted nspawn of / whose system bus is dbus-daemon) are skipped.
+    wants: ['systemd-nspawn', 'dbus-daemon'],
   },
   { name: 'dashboard build', cmd: ['npm', 'run', '--silent', 'build', '-w', '@hive/web'] },
   { name: 'e2e (Playwright + Debian chromium)', cmd: ['npx', 'playwright', 'test'], needs: ['git', 'chromium'] },
 ]
 
 /** Debian package that provides each command a suite needs. */
-const PACKAGE_OF = { git: 'git', chromium: 'chromium', 'systemd-nspawn': 'systemd-container' }
+const PACKAGE_OF = { git: 'git', chromium: 'chromium', 'systemd-nspawn': 'systemd-container', 'nix-instantiate': 'nix-bin', 'dbus-daemon': 'dbus' }
 
 function have(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
