@@ -38,9 +38,9 @@ export function nixValue(expr: string): unknown {
   return r.value
 }
 
-/** `nix-instantiate --parse` of a file: null when it parses, else nix's error. */
-export function nixParseError(file: string): string | null {
-  const r = spawnSync('nix-instantiate', ['--parse', file], { encoding: 'utf8', timeout: NIX_TIMEOUT_MS, maxBuffer: NIX_MAX_OUTPUT_BYTES })
+/** `nix-instantiate --parse` of files (one run): null when all parse, else nix's error, which names the file. */
+export function nixParseError(...files: string[]): string | null {
+  const r = spawnSync('nix-instantiate', ['--parse', ...files], { encoding: 'utf8', timeout: NIX_TIMEOUT_MS, maxBuffer: NIX_MAX_OUTPUT_BYTES })
   return r.status === 0 ? null : r.stderr.trim()
 }
 
