@@ -30,9 +30,11 @@ export interface PtyBench {
   throughputMBs: number
   serverCpuSPer100MB: number
   wettyServerCpuSPer100MB: number
-  /** Every round, ours and wetty, in the order they ran. */
-  throughputRounds: { ours: FloodRun[]; wetty: FloodRun[] }
+  /** Every round, ours, wetty and direct, in the order they ran. */
+  throughputRounds: { ours: FloodRun[]; wetty: FloodRun[]; direct: FloodRun[] }
   wettyThroughputMBs: number
+  /** The physical limit: node-pty read in this process, no server, no websocket. */
+  directThroughputMBs: number
   ctrlCMs: number
   bytesLost: number
 }
@@ -224,6 +226,13 @@ async function wettyFloodClient(wetty: { port: number; pid: number }, counter: O
   throw new Error('wetty did not start')
 }
 
+/** The floor: the same shell under node-pty in this process, every chunk counted as it arrives. */
+function directFloodClient(counter: OutputCounter): Promise<FloodClient> {
+  const p = pty.spawn('/bin/bash', ['--norc', '--noprofile'], { cols: 80, rows: 24, env: { PATH: '/usr/bin:/bin', TERM: 'xterm' } })
+  p.onData((d) => counter.add(d))
+  return Promise.resolve({ type: (text) => p.write(text), close: () => p.kill(), serverPid: process.pid })
+}
+
 async function startWetty(): Promise<{ port: number; pid: number; stop: () => void }> {
   const port = await freePort()
   const main = fileURLToPath(new URL('../node_modules/wetty/build/main.js', import.meta.url))
@@ -255,13 +264,13 @@ async function flood(client: FloodClient, counter: OutputCounter, bytes: number)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 
 /**
- * Same flood through ours and wetty, a warm-up each, then rounds alternating between the two so
- * that noise on the shared box hits both alike; medians.
+ * Same flood through ours, wetty and node-pty in-process, a warm-up each, then rounds alternating
+ * between them so that noise on the shared box hits all alike; medians.
  */
-async function benchThroughput(session: Session, floodBytes: number, rounds: number): Promise<{ ours: FloodRun[]; wetty: FloodRun[] }> {
+async function benchThroughput(session: Session, floodBytes: number, rounds: number): Promise<PtyBench['throughputRounds']> {
   const wetty = await startWetty()
   const sides = await Promise.all(
-    [(c: OutputCounter) => oursFloodClient(session, c), (c: OutputCounter) => wettyFloodClient(wetty, c)].map(async (open) => {
+    [(c: OutputCounter) => oursFloodClient(session, c), (c: OutputCounter) => wettyFloodClient(wetty, c), directFloodClient].map(async (open) => {
       const counter = new OutputCounter()
       const client = await open(counter)
       client.type("PS1='$ '; stty -echo; echo SYNC$((2+2))\r")
@@ -274,7 +283,7 @@ async function benchThroughput(session: Session, floodBytes: number, rounds: num
     for (let r = 0; r < rounds; r++) {
       for (const side of sides) side.samples.push(await flood(side.client, side.counter, floodBytes))
     }
-    return { ours: sides[0]?.samples ?? [], wetty: sides[1]?.samples ?? [] }
+    return { ours: sides[0]?.samples ?? [], wetty: sides[1]?.samples ?? [], direct: sides[2]?.samples ?? [] }
   } finally {
     for (const side of sides) side.client.close()
     wetty.stop()
@@ -302,6 +311,7 @@ export async function benchPty(opts: { echoSamples: number; floodBytes: number; 
       directEcho,
       throughputMBs: median(throughput.ours.map((r) => r.mbPerS)),
       wettyThroughputMBs: median(throughput.wetty.map((r) => r.mbPerS)),
+      directThroughputMBs: median(throughput.direct.map((r) => r.mbPerS)),
       serverCpuSPer100MB: median(throughput.ours.map((r) => r.serverCpuSPer100MB)),
       wettyServerCpuSPer100MB: median(throughput.wetty.map((r) => r.serverCpuSPer100MB)),
       throughputRounds: throughput,
