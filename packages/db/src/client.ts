@@ -4,13 +4,6 @@ import { BusyWait, waitOutBusy } from './busy-wait.ts'
 import { PrismaClient } from './generated/prisma/client.ts'
 
 const Busy = {
-  /**
-   * The raw connection's synchronous busy wait (it blocks the event loop): the broker's calls
-   * are synchronous by design (message-store.ts), so a foreign lock held longer than this fails
-   * the call rather than freezing the daemon. Our own two connections never wait on each other:
-   * a Prisma statement or transaction runs without yielding to the event loop once it has its lock.
-   */
-  RAW_TIMEOUT_MS: 100,
   /** Prisma's default interactive-transaction timeout: the transaction's own work. */
   TRANSACTION_WORK_MS: 5_000,
 } as const
@@ -26,7 +19,8 @@ export interface HiveDatabase {
 /**
  * Opens hive.db twice: Prisma over the better-sqlite3 adapter, and raw better-sqlite3. Both store
  * DateTime as integer unix-ms so raw SQL and Prisma read each other's rows. WAL lets the two
- * connections interleave; a busy database is waited out between attempts (busy-wait.ts).
+ * connections interleave; a busy database is waited out between attempts (busy-wait.ts,
+ * write-queue.ts).
  */
 export async function openDatabase(file: string): Promise<HiveDatabase> {
   // No synchronous busy wait: waitOutBusy retries in the event loop instead.
@@ -40,7 +34,9 @@ export async function openDatabase(file: string): Promise<HiveDatabase> {
   await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL')
   await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON')
 
-  const sqlite = new Database(file, { timeout: Busy.RAW_TIMEOUT_MS })
+  // No synchronous busy wait either: the broker's writes wait in the event loop (write-queue.ts),
+  // also for a Prisma transaction of ours, which holds its lock across awaits.
+  const sqlite = new Database(file, { timeout: 0 })
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
 

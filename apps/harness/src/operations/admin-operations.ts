@@ -110,7 +110,7 @@ export const adminOperations = defineOperations<typeof adminOps, HiveServices>(a
     const last = messages.at(-1)
     return { unread: s.broker.unread(OPERATOR), messages, next_before: last && messages.length < rows.length ? last.id : null }
   },
-  mark_read: (s, { id }) => ({ marked: s.broker.markRead(OPERATOR, id) }),
+  mark_read: async (s, { id }) => ({ marked: await s.broker.markRead(OPERATOR, id) }),
   dead_letters: (s, { limit = Listing.DEAD_LETTERS, before }) => s.deadLetters.list(limit, before),
   retry_dead_letter: (s, { id }) => s.deadLetters.retry(id),
   discard_dead_letter: (s, { id }) => s.deadLetters.discard(id),

@@ -18,8 +18,8 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
   },
   status: (s, _input, caller) => ({ unread: s.broker.unread(caller.name) }),
   recent: (s, { limit = DEFAULT_RECENT }, caller) => ({ messages: s.broker.recentFor(caller.name, Math.min(limit, Limits.MAX_LIST_LIMIT)).map(toDelivered) }),
-  ack: (s, _input, caller) => ({ acked: s.broker.ack(caller.name) }),
-  requeue: (s, _input, caller) => ({ requeued: s.broker.requeue(caller.name) }),
+  ack: async (s, _input, caller) => ({ acked: await s.broker.ack(caller.name) }),
+  requeue: async (s, _input, caller) => ({ requeued: await s.broker.requeue(caller.name) }),
   turn_config: (s, _input, caller) => s.configs.turnConfig(caller.name),
   turn_start: (s, _input, caller) => {
     s.journal.started(caller.name)
@@ -48,8 +48,8 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
     })
     return {}
   },
-  turn_failed: (s, { failure, error, api_status }, caller) => {
-    const verdict = s.failures.report(caller.name, { failure, error, ...(api_status === undefined ? {} : { apiStatus: api_status }) })
+  turn_failed: async (s, { failure, error, api_status }, caller) => {
+    const verdict = await s.failures.report(caller.name, { failure, error, ...(api_status === undefined ? {} : { apiStatus: api_status }) })
     return { requeued: verdict.requeued, dead_lettered: verdict.deadLettered, retry_in_ms: verdict.retryInMs }
   },
   notes_compacted: (s, { bytes_before, bytes_after }, caller) => {

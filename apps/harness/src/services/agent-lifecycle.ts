@@ -53,7 +53,7 @@ export class AgentLifecycle {
       try {
         this.onContainerExit(exit)
       } catch (err) {
-        // The helper event's insert (a busy database): thrown here it would reach the runtime's emit.
+        // Thrown here it would reach the runtime's emit and skip the rest of its exit handling.
         deps.log.error({ err, agent: exit.name }, 'could not handle an agent container exit')
       }
     })
@@ -72,7 +72,7 @@ export class AgentLifecycle {
       log.info('created the manager agent (first start)')
     }
     for (const agent of await agents.list({ includeDestroyed: false })) {
-      const requeued = this.deps.broker.requeue(agent.name)
+      const requeued = await this.deps.broker.requeue(agent.name)
       if (requeued > 0) log.info({ agent: agent.name, requeued }, 'requeued un-acked messages from before the restart')
       ensureAgentDirs(this.deps.paths, this.deps.log, agent.name)
       await this.deps.sockets.open(agent.name, agent.role)
@@ -99,7 +99,7 @@ export class AgentLifecycle {
     await this.deps.sockets.open(name, 'agent')
     await this.deps.runtime.start(await this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent spawned')
-    if (announce && by !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'spawned', agent: name })
+    if (announce && by !== MANAGER_NAME) sendHelperEvent(this.deps, { event: 'spawned', agent: name })
     this.changed()
     return this.deps.directory.view(name)
   }
@@ -109,7 +109,7 @@ export class AgentLifecycle {
     await this.deps.agents.setDesired(agent.name, 'stopped')
     await this.deps.runtime.stop(name)
     this.deps.activity.set(name, 'idle')
-    if (by !== MANAGER_NAME && name !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'killed', agent: name, by })
+    if (by !== MANAGER_NAME && name !== MANAGER_NAME) sendHelperEvent(this.deps, { event: 'killed', agent: name, by })
     this.changed()
     return this.deps.directory.view(name)
   }
@@ -118,7 +118,7 @@ export class AgentLifecycle {
     const agent = await this.liveOther(name, by, 'start')
     await this.deps.agents.setDesired(agent.name, 'running')
     if (this.deps.runtime.status(name) !== 'running') {
-      this.deps.broker.requeue(name)
+      await this.deps.broker.requeue(name)
       await this.deps.runtime.start(await this.launch(agent))
     }
     this.changed()
@@ -130,7 +130,7 @@ export class AgentLifecycle {
     await this.deps.agents.setDesired(agent.name, 'running')
     await this.deps.runtime.stop(name)
     this.deps.activity.set(name, 'idle')
-    this.deps.broker.requeue(name)
+    await this.deps.broker.requeue(name)
     await this.deps.runtime.start(await this.launch(agent))
     this.changed()
     return this.deps.directory.view(name)
@@ -142,7 +142,7 @@ export class AgentLifecycle {
    */
   async rebuild(name: string, by: string): Promise<AgentView> {
     const view = await this.restart(name, by)
-    if (by !== MANAGER_NAME && name !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'rebuilt', agent: name, by })
+    if (by !== MANAGER_NAME && name !== MANAGER_NAME) sendHelperEvent(this.deps, { event: 'rebuilt', agent: name, by })
     return view
   }
 
@@ -170,7 +170,7 @@ export class AgentLifecycle {
       await this.deps.agents.markDestroyed(name)
       this.deps.log.info({ agent: name, by }, 'agent destroyed (tombstone kept)')
     }
-    sendHelperEvent(this.deps.broker, { event: 'destroyed', agent: name, purged: purge })
+    sendHelperEvent(this.deps, { event: 'destroyed', agent: name, purged: purge })
     this.changed()
   }
 
@@ -182,7 +182,7 @@ export class AgentLifecycle {
     await this.deps.agents.revive(name)
     ensureAgentDirs(this.deps.paths, this.deps.log, name)
     await this.deps.sockets.open(name, agent.role)
-    this.deps.broker.requeue(name)
+    await this.deps.broker.requeue(name)
     await this.deps.runtime.start(await this.launch(agent))
     this.deps.log.info({ agent: name, by }, 'agent revived')
     this.changed()
@@ -253,6 +253,6 @@ export class AgentLifecycle {
     // The manager cannot handle its own crash; the operator hears about it instead.
     const to = exit.name === MANAGER_NAME ? OPERATOR : MANAGER_NAME
     const result = exit.result === undefined ? {} : { result: exit.result }
-    sendHelperEvent(this.deps.broker, { event: 'container_crash', agent: exit.name, note, ...result }, to)
+    sendHelperEvent(this.deps, { event: 'container_crash', agent: exit.name, note, ...result }, to)
   }
 }

@@ -74,7 +74,7 @@ class RecordingBroker implements Pick<Broker, 'send'> {
 
   send(sender: string, recipients: string[], body: string): ReturnType<Broker['send']> {
     this.sent.push({ sender, recipients, event: helperEventSchema.parse(JSON.parse(body)) })
-    return []
+    return Promise.resolve([])
   }
 }
 

@@ -115,7 +115,7 @@ export class ApprovalDesk {
   }
 
   private resolved(a: Approval): ApprovalView {
-    sendHelperEvent(this.deps.broker, {
+    sendHelperEvent(this.deps, {
       event: 'approval_resolved',
       id: a.id,
       kind: a.kind,

@@ -16,14 +16,14 @@ export class DeadLetters {
     return this.deps.broker.deadLetters(limit, beforeId).map(toDeadLetterView)
   }
 
-  retry(id: number): DeadLetterView {
-    const row = this.deps.broker.reviveDeadLetter(id) ?? notDead(id)
+  async retry(id: number): Promise<DeadLetterView> {
+    const row = (await this.deps.broker.reviveDeadLetter(id)) ?? notDead(id)
     this.deps.live.publish({ type: 'dead_letters.changed' })
     return toDeadLetterView(row)
   }
 
-  discard(id: number): DeadLetterView {
-    const row = this.deps.broker.discardDeadLetter(id) ?? notDead(id)
+  async discard(id: number): Promise<DeadLetterView> {
+    const row = (await this.deps.broker.discardDeadLetter(id)) ?? notDead(id)
     this.deps.live.publish({ type: 'dead_letters.changed' })
     return toDeadLetterView(row)
   }

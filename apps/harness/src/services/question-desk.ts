@@ -75,14 +75,14 @@ export class QuestionDesk {
     const q = await this.pendingQuestion(id)
     const answer = composeAnswer(toView(q), input)
     const resolved = await this.resolve(id, 'answered', answer, answerer)
-    sendHelperEvent(this.deps.broker, { event: 'operator_answered', id, question: resolved.question, answer }, resolved.asker)
+    sendHelperEvent(this.deps, { event: 'operator_answered', id, question: resolved.question, answer }, resolved.asker)
     return resolved
   }
 
   async cancel(id: number, answerer: string = OPERATOR): Promise<QuestionView> {
     await this.pendingQuestion(id)
     const resolved = await this.resolve(id, 'cancelled', '[cancelled]', answerer)
-    sendHelperEvent(this.deps.broker, { event: 'operator_answered', id, question: resolved.question, answer: '[cancelled]' }, resolved.asker)
+    sendHelperEvent(this.deps, { event: 'operator_answered', id, question: resolved.question, answer: '[cancelled]' }, resolved.asker)
     return resolved
   }
 
@@ -118,7 +118,7 @@ export class QuestionDesk {
     if (!result.ok) return // answered or cancelled in the meantime
     const q = result.question
     this.deps.log.info({ id }, 'question expired unanswered')
-    sendHelperEvent(this.deps.broker, { event: 'question_expired', id, question: q.question, answer: '[expired]' }, q.asker)
+    sendHelperEvent(this.deps, { event: 'question_expired', id, question: q.question, answer: '[expired]' }, q.asker)
     this.deps.live.publish({ type: 'questions.changed' })
   }
 

@@ -32,15 +32,15 @@ function setup(deadLettered: StoredMessage[] = []) {
     broker: {
       requeue: (r) => {
         calls.push(`requeue ${r}`)
-        return 1
+        return Promise.resolve(1)
       },
-      failLeased: (r, error, max): FailedLeases => {
+      failLeased: (r, error, max): Promise<FailedLeases> => {
         calls.push(`fail ${r} ${error} ${max}`)
-        return { deadLettered, requeued: deadLettered.length ? 0 : 1 }
+        return Promise.resolve({ deadLettered, requeued: deadLettered.length ? 0 : 1 })
       },
       send: (from, to, body) => {
         sent.push({ from, to, body })
-        return []
+        return Promise.resolve([])
       },
     },
     activity: { set: (agent, state, retryAt) => activity.push({ agent, state, retryAt }) },
@@ -52,30 +52,31 @@ function setup(deadLettered: StoredMessage[] = []) {
 }
 
 describe('TurnFailures', () => {
-  it('keeps the message through an outage and backs off exponentially up to the cap', () => {
+  it('keeps the message through an outage and backs off exponentially up to the cap', async () => {
     const { failures, calls, activity } = setup()
-    const delays = Array.from({ length: 8 }, () => failures.report('w', { failure: 'model_unavailable', error: 'API Error: 529', apiStatus: 529 }).retryInMs)
+    const delays: number[] = []
+    for (let i = 0; i < 8; i++) delays.push((await failures.report('w', { failure: 'model_unavailable', error: 'API Error: 529', apiStatus: 529 })).retryInMs)
     expect(delays).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000])
     expect(calls.every((c) => c === 'requeue w')).toBe(true) // never an attempt against the message
     expect(activity.at(-1)).toMatchObject({ agent: 'w', state: 'model-down', retryAt: 10_000 + 60_000 })
     failures.recovered('w')
-    expect(failures.report('w', { failure: 'model_unavailable', error: 'x', apiStatus: 503 }).retryInMs).toBe(2_000)
+    expect((await failures.report('w', { failure: 'model_unavailable', error: 'x', apiStatus: 503 })).retryInMs).toBe(2_000)
   })
 
-  it('shows a rate limit as such and honours the upstream retry-after', () => {
+  it('shows a rate limit as such and honours the upstream retry-after', async () => {
     const { failures, activity, advance } = setup()
     failures.upstreamRetryAfter('w', 45_000)
     advance(5_000)
-    expect(failures.report('w', { failure: 'model_unavailable', error: 'API Error: 429', apiStatus: 429 }).retryInMs).toBe(40_000)
+    expect((await failures.report('w', { failure: 'model_unavailable', error: 'API Error: 429', apiStatus: 429 })).retryInMs).toBe(40_000)
     expect(activity.at(-1)?.state).toBe('rate-limited')
     // An absurd retry-after is capped.
     failures.upstreamRetryAfter('w', 30 * 24 * 3600_000)
-    expect(failures.report('w', { failure: 'model_unavailable', error: 'x', apiStatus: 429 }).retryInMs).toBe(FailurePolicy.RETRY_AFTER_CAP_MS)
+    expect((await failures.report('w', { failure: 'model_unavailable', error: 'x', apiStatus: 429 })).retryInMs).toBe(FailurePolicy.RETRY_AFTER_CAP_MS)
   })
 
-  it('parks a missing login for a minute without touching the message', () => {
+  it('parks a missing login for a minute without touching the message', async () => {
     const { failures, calls, activity } = setup()
-    expect(failures.report('w', { failure: 'needs_login', error: 'Invalid API key', apiStatus: 401 })).toEqual({
+    expect(await failures.report('w', { failure: 'needs_login', error: 'Invalid API key', apiStatus: 401 })).toEqual({
       requeued: 1,
       deadLettered: [],
       retryInMs: FailurePolicy.NEEDS_LOGIN_BACKOFF_MS,
@@ -84,9 +85,9 @@ describe('TurnFailures', () => {
     expect(activity.at(-1)?.state).toBe('needs-login')
   })
 
-  it('counts a turn error against the message and announces a dead letter to the manager', () => {
+  it('counts a turn error against the message and announces a dead letter to the manager', async () => {
     const { failures, calls, sent, events } = setup([stored(7, 'w', 3)])
-    expect(failures.report('w', { failure: 'turn_error', error: 'boom' })).toEqual({ requeued: 0, deadLettered: [7], retryInMs: FailurePolicy.TURN_ERROR_BACKOFF_MS })
+    expect(await failures.report('w', { failure: 'turn_error', error: 'boom' })).toEqual({ requeued: 0, deadLettered: [7], retryInMs: FailurePolicy.TURN_ERROR_BACKOFF_MS })
     expect(calls).toEqual([`fail w boom ${FailurePolicy.DEAD_LETTER_AFTER}`])
     expect(sent).toHaveLength(1)
     expect(sent[0]).toMatchObject({ from: SYSTEM, to: [MANAGER_NAME] })
@@ -101,9 +102,9 @@ describe('TurnFailures', () => {
     expect(events).toContainEqual({ type: 'dead_letters.changed' })
   })
 
-  it("does not wake a failing manager about its own dead letters", () => {
+  it("does not wake a failing manager about its own dead letters", async () => {
     const { failures, sent, events } = setup([stored(8, MANAGER_NAME, 3)])
-    failures.report(MANAGER_NAME, { failure: 'turn_error', error: 'boom' })
+    await failures.report(MANAGER_NAME, { failure: 'turn_error', error: 'boom' })
     expect(sent).toEqual([])
     expect(events).toContainEqual({ type: 'dead_letters.changed' })
   })

@@ -56,9 +56,9 @@ export class TurnFailures {
     this.now = deps.now ?? Date.now
   }
 
-  report(agent: string, report: FailureReport): FailureVerdict {
+  async report(agent: string, report: FailureReport): Promise<FailureVerdict> {
     if (report.failure === 'turn_error') return this.turnError(agent, report.error)
-    const requeued = this.deps.broker.requeue(agent)
+    const requeued = await this.deps.broker.requeue(agent)
     const retryInMs = report.failure === 'needs_login' ? FailurePolicy.NEEDS_LOGIN_BACKOFF_MS : this.outageDelay(agent)
     const state = outageState(report)
     this.deps.activity.set(agent, state, this.now() + retryInMs)
@@ -89,8 +89,8 @@ export class TurnFailures {
     return Math.max(backoff, upstream)
   }
 
-  private turnError(agent: string, error: string): FailureVerdict {
-    const { deadLettered, requeued } = this.deps.broker.failLeased(agent, error, FailurePolicy.DEAD_LETTER_AFTER)
+  private async turnError(agent: string, error: string): Promise<FailureVerdict> {
+    const { deadLettered, requeued } = await this.deps.broker.failLeased(agent, error, FailurePolicy.DEAD_LETTER_AFTER)
     for (const message of deadLettered) this.announce(message)
     if (deadLettered.length > 0) this.deps.live.publish({ type: 'dead_letters.changed' })
     return { requeued, deadLettered: deadLettered.map((m) => m.id), retryInMs: FailurePolicy.TURN_ERROR_BACKOFF_MS }
@@ -104,7 +104,7 @@ export class TurnFailures {
     // The manager's own dead letters are the operator's to see: telling a failing manager would
     // only make another message for it to fail on.
     if (message.recipient === MANAGER_NAME) return
-    sendHelperEvent(this.deps.broker, {
+    sendHelperEvent(this.deps, {
       event: 'message_dead_lettered',
       id: message.id,
       agent: message.recipient,

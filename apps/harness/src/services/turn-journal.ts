@@ -47,7 +47,7 @@ export class TurnJournal {
   /** The manager hears when a sub-agent's notes were compacted (its own would only wake it). */
   notesCompacted(name: string, bytesBefore: number, bytesAfter: number): void {
     this.deps.log.info({ agent: name, bytesBefore, bytesAfter }, 'notes compacted')
-    if (name !== MANAGER_NAME) sendHelperEvent(this.deps.broker, { event: 'notes_compacted', agent: name, bytes_before: bytesBefore, bytes_after: bytesAfter })
+    if (name !== MANAGER_NAME) sendHelperEvent(this.deps, { event: 'notes_compacted', agent: name, bytes_before: bytesBefore, bytes_after: bytesAfter })
   }
 
   async last(name: string): Promise<TurnView | null> {

@@ -18,7 +18,7 @@ import { appRouter, type AppRouter } from './root.ts'
 class RecordingBroker implements Pick<Broker, 'send'> {
   readonly rows: StoredMessage[] = []
 
-  send(sender: string, recipients: string[], body: string, broadcast = false): StoredMessage[] {
+  send(sender: string, recipients: string[], body: string, broadcast = false): Promise<StoredMessage[]> {
     const sent = recipients.map((recipient) => ({
       id: this.rows.length + 1,
       sender,
@@ -34,7 +34,7 @@ class RecordingBroker implements Pick<Broker, 'send'> {
       lastError: null,
     }))
     this.rows.push(...sent)
-    return sent
+    return Promise.resolve(sent)
   }
 }
 
