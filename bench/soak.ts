@@ -210,6 +210,7 @@ export async function runSoak(size: SoakSize, step: (s: string) => void): Promis
     const drainS = Math.round((Date.now() - drainFrom) / 100) / 10
     const durationS = Math.round((Date.now() - t0) / 100) / 10
     rss.sample()
+    rss.dispose() // the figures end here, before the daemon's shutdown
     const rssEnd = rss.lives.at(-1)?.last ?? 0
     await survive(daemon.stop())
     await reapOrphans()
