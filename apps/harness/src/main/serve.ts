@@ -252,6 +252,9 @@ async function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): 
   if (wanted === 'nixos-container' || (wanted === 'auto' && NixosContainerRuntime.available(baseEnv.PATH))) {
     if (!NixosContainerRuntime.available(baseEnv.PATH)) throw new Error('HIVE_RUNTIME=nixos-container needs root on NixOS (nixos-container on PATH)')
     if (!env.HIVE_NIXPKGS) throw new Error('the nixos-container runtime needs HIVE_NIXPKGS, the nixpkgs its containers are built from (services.hyperhive sets it)')
+    // The crash watcher follows container@<name>.service on systemd's bus.
+    const units = await SystemdBus.connect({ address: env.DBUS_SYSTEM_BUS_ADDRESS, log: log.child({ systemd: true }) })
+    if (!units) throw new Error(`the nixos-container runtime needs systemd on the system bus (${env.DBUS_SYSTEM_BUS_ADDRESS})`)
     return new NixosContainerRuntime({
       paths,
       log,
@@ -263,6 +266,7 @@ async function pickRuntime(paths: HivePaths, log: Logger, terminals: PtyRelay): 
       nixpkgs: env.HIVE_NIXPKGS,
       templateDir: InstallPaths.NIX_TEMPLATE,
       toolPath: baseEnv.PATH,
+      units,
     })
   }
   if (wanted === 'nspawn' || (wanted === 'auto' && NspawnRuntime.available())) {

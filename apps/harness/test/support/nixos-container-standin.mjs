@@ -4,10 +4,10 @@
 // sets STANDIN_RECORD (a JSON line per call: tool, argv, the caller's environment) and
 // STANDIN_STATE (containers' .conf files in conf/, units' states in units/). It answers the calls
 // the runtime makes as the real tools do: create writes the .conf nixos-container writes
-// (addresses included) and "builds" the flake, start/stop flip container@<name>.service, and
-// `systemctl show` reports that unit. A test makes the next build fail by creating
+// (addresses included) and "builds" the flake, start/stop flip container@<name>.service (which
+// standin-units.ts announces as systemd would on its bus). A test makes the next build fail by creating
 // $STANDIN_STATE/build-fails (its content is the build's stderr).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const [tool, ...argv] = process.argv.slice(2)
@@ -24,19 +24,16 @@ const die = (message, code = 1) => {
   process.stderr.write(`${message}\n`)
   process.exit(code)
 }
-const setUnit = (unit, value) => writeFileSync(join(unitDir, unit), JSON.stringify(value))
+// Whole or not at all: standin-units.ts reads these while we write.
+const setUnit = (unit, value) => {
+  writeFileSync(join(unitDir, `.${unit}`), JSON.stringify(value))
+  renameSync(join(unitDir, `.${unit}`), join(unitDir, unit))
+}
 
 if (tool === 'systemctl') {
   const [verb, ...rest] = argv
-  if (verb === 'daemon-reload') process.exit(0)
-  if (verb === 'show') {
-    const unit = rest.find((a) => !a.startsWith('--'))
-    const file = join(unitDir, unit)
-    const s = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { active: 'inactive', result: 'success', status: 0 }
-    process.stdout.write(`ActiveState=${s.active}\nResult=${s.result}\nExecMainStatus=${s.status}\n`)
-    process.exit(0)
-  }
-  die(`systemctl stand-in: unexpected call ${verb}`)
+  if (verb === 'daemon-reload' && rest.length === 0) process.exit(0)
+  die(`systemctl stand-in: unexpected call ${argv.join(' ')}`)
 }
 
 if (tool !== 'nixos-container') die(`unknown tool ${tool}`)

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { pino } from 'pino'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { mcpToolNames } from '@hive/mcp'
 import { nixEval, nixParseError, nixStr, nixUnavailable, nixValue, REPO_ROOT } from '../../../test/support/nix-instantiate.ts'
@@ -9,7 +8,7 @@ import { resolveToolGrant } from '../../domain/allowed-tools.ts'
 import { blanketPatternReason } from '../../domain/bash-pattern.ts'
 import { HivePaths } from '../hive-paths.ts'
 import { renderLimitsDropIn } from './nixos-container-conf.ts'
-import { NixosContainerRuntime } from './nixos-container-runtime.ts'
+import { nspawnFlags } from './nixos-container-runtime.ts'
 import { UidRange } from './uid-range.ts'
 
 const NIX_DIR = join(REPO_ROOT, 'nix')
@@ -43,21 +42,8 @@ interface NixAgent {
 
 const template = (args: string) => `(import ${nixStr(join(NIX_DIR, 'agent.nix'))}).fromFile { ${args} }`
 
-/** The runtime whose flags the comparison uses: from the Nix package, or from a checkout (bound at /project). */
-function runtimeFor(projectRoot: string): NixosContainerRuntime {
-  return new NixosContainerRuntime({
-    paths: new HivePaths(HOME),
-    log: pino({ level: 'silent' }),
-    projectRoot,
-    agentBin: join(projectRoot, 'apps/harness/bin/hive-agent.mjs'),
-    claudeBin: join(projectRoot, 'node_modules/.bin/claude'),
-    baseEnv: {},
-    terminals: { spawner: () => () => ({}) as never },
-    nixpkgs: '/nix/store/00000000000000000000000000000000-source',
-    templateDir: NIX_DIR,
-    toolPath: '/usr/bin:/bin',
-  })
-}
+/** The runtime's project bind: a checkout is bound at /project, the Nix package is in every store. */
+const projectOf = (projectRoot: string) => (projectRoot.startsWith('/nix/store/') ? null : projectRoot)
 
 describe.skipIf(unavailable !== null)('the Nix template (nix/agent.nix) and the TS side read agent.json alike', () => {
   it('parses every .nix file of the repo', () => {
@@ -105,7 +91,7 @@ describe.skipIf(unavailable !== null)('the Nix template (nix/agent.nix) and the 
     expect(nix.privateUsers).toEqual({ base: BASE, size: UidRange.SIZE, ownership: 'chown' })
 
     const launch = { name, role, uidBase: BASE, configOwnerUid: null }
-    expect(nix.nspawnFlags).toEqual(runtimeFor(projectRoot).nspawnFlags(launch, BASE, config.limits))
+    expect(nix.nspawnFlags).toEqual(nspawnFlags(new HivePaths(HOME), projectOf(projectRoot), launch, BASE, config.limits))
     const dropIn = renderLimitsDropIn(config.limits)
     for (const [key, value] of Object.entries(nix.serviceLimits)) expect(dropIn).toContain(`\n${key}=${String(value)}\n`)
   })

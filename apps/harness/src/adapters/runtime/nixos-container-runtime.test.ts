@@ -1,16 +1,18 @@
 import { once } from 'node:events'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { HiveErrorCode, MANAGER_NAME } from '@hive/mcp'
 import { REPO_ROOT } from '../../../test/support/nix-instantiate.ts'
+import { StandinUnits } from '../../../test/support/standin-units.ts'
+import { UNIT_IFACE } from './systemd-bus.ts'
 import { ensureAgentDirs } from '../agent-dirs.ts'
 import { HivePaths } from '../hive-paths.ts'
 import type { PtySpawn } from '../pty/pty-session.ts'
 import type { AgentLaunch, ContainerExit } from './container-runtime.ts'
-import { NixosContainerRuntime, type NixosContainerRuntimeOptions } from './nixos-container-runtime.ts'
+import { NixosContainerRuntime, nspawnFlags, type NixosContainerRuntimeOptions } from './nixos-container-runtime.ts'
 import { UidRange } from './uid-range.ts'
 
 const STANDIN = join(REPO_ROOT, 'apps/harness/test/support/nixos-container-standin.mjs')
@@ -54,13 +56,15 @@ describe.skipIf(notRoot)('the nixos-container runtime, against a recorded stand-
           .split('\n')
           .map((l) => JSON.parse(l) as Call)
       : []
-  const SHOW = 'systemctl show --property=ActiveState --property=Result --property=ExecMainStatus'
-  /** Every call but the crash watch's polls (`systemctl show` of running units, at any time). */
-  const argvs = () => calls().map((c) => [c.tool, ...c.argv].join(' ')).filter((a) => !a.startsWith(SHOW))
+  const argvs = () => calls().map((c) => [c.tool, ...c.argv].join(' '))
   const forget = () => rmSync(join(root, 'record'), { force: true })
   const confOf = (container: string) => readFileSync(join(state, 'conf', `${container}.conf`), 'utf8')
-  const setUnit = (container: string, active: string, result: string, status: number) =>
-    writeFileSync(join(state, 'units', `container@${container}.service`), JSON.stringify({ active, result, status }))
+  /** What systemd would do to the unit on its own (a crash): written whole, as the stand-in does. */
+  const setUnit = (container: string, active: string, result: string, status: number) => {
+    const [dir, unit] = [join(state, 'units'), `container@${container}.service`]
+    writeFileSync(join(dir, `.${unit}`), JSON.stringify({ active, result, status }))
+    renameSync(join(dir, `.${unit}`), join(dir, unit))
+  }
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'hive-nixos-'))
@@ -70,6 +74,7 @@ describe.skipIf(notRoot)('the nixos-container runtime, against a recorded stand-
     ensureAgentDirs(paths, log, MANAGER_NAME, 'the hive manager', 'manager')
     ensureAgentDirs(paths, log, 'alpha')
     options = {
+      units: new StandinUnits(join(state, 'units')),
       paths,
       log,
       projectRoot: PACKAGE,
@@ -83,7 +88,6 @@ describe.skipIf(notRoot)('the nixos-container runtime, against a recorded stand-
       commands: { nixosContainer: wrapper('nixos-container'), systemctl: wrapper('systemctl') },
       confDir: join(state, 'conf'),
       unitDir: join(root, 'units'),
-      pollMs: 20,
     }
     runtime = new NixosContainerRuntime(options)
   })
@@ -117,7 +121,7 @@ describe.skipIf(notRoot)('the nixos-container runtime, against a recorded stand-
     expect(conf).toContain('PRIVATE_NETWORK=1\n')
     expect(conf).toContain(`FLAKE=path:${applied}\n`)
     expect(conf).toContain(`PRIVATE_USERS=${ALPHA.uidBase}\n`)
-    const flags = runtime.nspawnFlags(ALPHA, ALPHA.uidBase ?? 0, { memoryMB: 2048, pids: 512, cpuWeight: 100 })
+    const flags = nspawnFlags(paths, null, ALPHA, ALPHA.uidBase ?? 0, { memoryMB: 2048, pids: 512, cpuWeight: 100 })
     expect(conf).toContain(`EXTRA_NSPAWN_FLAGS="${flags.join(' ')}"\n`)
     expect(flags).toContain(`--bind=${paths.agentStateDir('alpha')}:/state`)
     expect(flags).toContain(`--private-users=${ALPHA.uidBase}:65536`)
@@ -155,19 +159,34 @@ describe.skipIf(notRoot)('the nixos-container runtime, against a recorded stand-
     expect(confOf('h-alpha')).toContain(',size=128M ')
   })
 
-  it('reports a container that went down by itself as a crash, with the unit’s result', async () => {
+  it('reports a container that went down by itself as a crash, with the unit’s result; its own stops are no crash', async () => {
+    const exits: ContainerExit[] = []
+    runtime.events.on('exit', (exit) => exits.push(exit))
+    const announced = (active: string) =>
+      new Promise<void>((resolve) => options.units.events.on('properties', (_path, iface, changed) => iface === UNIT_IFACE && changed.ActiveState === active && resolve()))
+
     await runtime.start(ALPHA)
-    const exited = once(runtime.events, 'exit') as Promise<[ContainerExit]>
+    const stopped = announced('inactive')
+    await runtime.stop('alpha')
+    await stopped
+    expect(exits).toEqual([{ name: 'alpha', code: null, signal: null, expected: true }])
+
+    await runtime.start(ALPHA)
+    let exited = once(runtime.events, 'exit') as Promise<[ContainerExit]>
     setUnit('h-alpha', 'failed', 'exit-code', 1)
-    const [exit] = await exited
-    expect(exit).toEqual({ name: 'alpha', code: 1, signal: null, expected: false, reason: 'container@h-alpha.service is failed (exit-code)' })
+    expect((await exited)[0]).toEqual({ name: 'alpha', code: 1, signal: null, expected: false, reason: 'container@h-alpha.service is failed (exit-code)', result: 'exit-code' })
     expect(runtime.status('alpha')).toBe('failed')
+
+    await runtime.start(ALPHA)
+    exited = once(runtime.events, 'exit') as Promise<[ContainerExit]>
+    setUnit('h-alpha', 'failed', 'oom-kill', 9)
+    expect((await exited)[0]).toMatchObject({ name: 'alpha', expected: false, reason: 'killed: out of memory (limit 2048 MB)', result: 'oom-kill' })
   })
 
   it('stops a container left running by a previous daemon before starting it', async () => {
     await runtime.start(ALPHA)
     // A new daemon (a new runtime) finds the unit still active.
-    const again = new NixosContainerRuntime(options)
+    const again = new NixosContainerRuntime({ ...options, units: new StandinUnits(join(state, 'units')) })
     forget()
     await again.start(ALPHA)
     expect(argvs()).toEqual(['nixos-container stop h-alpha', 'systemctl daemon-reload', 'nixos-container start h-alpha'])

@@ -11,11 +11,13 @@ import type { HivePaths } from '../hive-paths.ts'
 import type { TerminalSpec } from '../pty/pty-registry.ts'
 import type { PtyRelay } from '../pty/pty-relay.ts'
 import { nixSystem, writeAgentFlake, type AgentFlakeSpec } from './agent-flake.ts'
-import type { AgentLaunch, ContainerRuntime, ContainerRuntimeEvents, ContainerState } from './container-runtime.ts'
+import type { AgentLaunch, ContainerExit, ContainerRuntime, ContainerRuntimeEvents, ContainerState } from './container-runtime.ts'
+import { CrashWatcher, isDown, type UnitDown, type UnitSource } from './crash-watcher.ts'
 import { runHostCommand } from './host-command.ts'
 import { readContainerConf, renderContainerConf, renderLimitsDropIn } from './nixos-container-conf.ts'
 import { containerName } from './nixos-container-name.ts'
 import { gatewayEnv, Inside, NspawnRuntime, scratchMB } from './nspawn-runtime.ts'
+import { resultReason, signalName } from './systemd-units.ts'
 import { UidRange } from './uid-range.ts'
 
 const Timing = {
@@ -23,10 +25,8 @@ const Timing = {
   BUILD_TIMEOUT_MS: 30 * 60_000,
   /** start/stop wait for the container's systemd (container@.service has TimeoutStartSec=1min). */
   UNIT_TIMEOUT_MS: 3 * 60_000,
-  /** systemctl show, daemon-reload. */
+  /** systemctl daemon-reload. */
   QUERY_TIMEOUT_MS: 15_000,
-  /** How often the units of running agents are looked at: a crash is reported within this. */
-  POLL_MS: 2_000,
 } as const
 
 /** Where the host keeps what the daemon writes for each container. */
@@ -62,12 +62,13 @@ export interface NixosContainerRuntimeOptions {
   templateDir: string
   /** PATH for the host tools (nixos-container, systemctl, nix). */
   toolPath: string
+  /** systemd on the system bus (SystemdBus): the crash watcher follows container@<name>.service there. */
+  units: UnitSource & { dispose(): void }
   /** Tests put recorded stand-ins here; default the tools on toolPath. */
   commands?: { nixosContainer: string; systemctl: string }
-  /** Tests: where the conf files and unit drop-ins go, and how often units are polled. */
+  /** Tests: where the conf files and unit drop-ins go. */
   confDir?: string
   unitDir?: string
-  pollMs?: number
 }
 
 interface Tracked {
@@ -75,6 +76,7 @@ interface Tracked {
   state: ContainerState
   /** Set while the daemon stops it: the unit going down is then no crash. */
   stopping: boolean
+  limits: AgentConfig['limits']
 }
 
 /**
@@ -83,8 +85,8 @@ interface Tracked {
  * nspawn runtime's code paths: the same host preparation (state chowned to the agent's uid
  * range, the socket dir its group's), the same binds and in-container paths, the same gateway
  * environment and the same relayed terminals. What is its own: the container is a NixOS system
- * run by `container@<name>.service`; limits are a drop-in on that unit; crashes are seen by
- * polling the unit (a running container that goes inactive or failed without the daemon asking).
+ * run by `container@<name>.service`; limits are a drop-in on that unit; the crash watcher
+ * (crash-watcher.ts, D-Bus) follows that unit, and its going down without the daemon asking is a crash.
  */
 export class NixosContainerRuntime implements ContainerRuntime {
   readonly kind = 'nixos-container' as const
@@ -96,14 +98,15 @@ export class NixosContainerRuntime implements ContainerRuntime {
   private readonly unitDir: string
   /** A checkout is bound at /project; the Nix package is already in every container's store. */
   private readonly project: string | null
-  private poller: NodeJS.Timeout | undefined
-  private polling = false
+  private readonly watcher: CrashWatcher
 
   constructor(private readonly opts: NixosContainerRuntimeOptions) {
     this.tools = opts.commands ?? { nixosContainer: 'nixos-container', systemctl: 'systemctl' }
     this.confDir = opts.confDir ?? HostFiles.CONF_DIR
     this.unitDir = opts.unitDir ?? HostFiles.UNIT_DIR
     this.project = opts.projectRoot.startsWith(NIX_STORE) ? null : opts.projectRoot.replace(/\/+$/, '')
+    this.watcher = new CrashWatcher(opts.units, opts.log)
+    this.watcher.events.on('down', (down) => this.onDown(down))
   }
 
   /** NixOS (/etc/NIXOS, or nixos-container on `pathVar`) and root. */
@@ -129,7 +132,13 @@ export class NixosContainerRuntime implements ContainerRuntime {
         `nixos container ${container} (${confFile}) is built from ${existing.flake ?? 'no flake'}, not ${flake}: it is not agent ${name} of this hive; remove it or rename the agent`,
       )
     }
-    if (existing) await this.stopLeftover(name, container)
+    // Watched before anything starts it: the first look only seeds, so only a later fall is a crash.
+    const unit = unitOf(container)
+    const now = await this.watcher.watch(unit)
+    if (existing && !isDown(now)) {
+      log.warn({ agent: name, container, state: now }, 'stopping a container left by a previous daemon')
+      await this.run([this.tools.nixosContainer, 'stop', container], Timing.UNIT_TIMEOUT_MS)
+    }
 
     NspawnRuntime.prepareHost(paths, agent, agent.uidBase)
     const digest = writeAgentFlake(applied, this.flakeSpec(agent, agent.uidBase, container), this.opts.templateDir)
@@ -143,17 +152,20 @@ export class NixosContainerRuntime implements ContainerRuntime {
       log.info({ agent: name, container }, 'nixos container updated (its flake changed)')
     }
     const limits = this.limitsOf(name)
-    writeFileSync(confFile, renderContainerConf({ flake, digest, uidBase: agent.uidBase, nspawnFlags: this.nspawnFlags(agent, agent.uidBase, limits) }), { mode: 0o644 })
-    const dropIns = join(this.unitDir, `${unitOf(container)}.d`)
+    writeFileSync(confFile, renderContainerConf({ flake, digest, uidBase: agent.uidBase, nspawnFlags: nspawnFlags(this.opts.paths, this.project, agent, agent.uidBase, limits) }), { mode: 0o644 })
+    const dropIns = join(this.unitDir, `${unit}.d`)
     mkdirSync(dropIns, { recursive: true, mode: 0o755 })
     writeFileSync(join(dropIns, HostFiles.DROP_IN), renderLimitsDropIn(limits), { mode: 0o644 })
     await this.run([this.tools.systemctl, 'daemon-reload'], Timing.QUERY_TIMEOUT_MS)
 
     await this.run([this.tools.nixosContainer, 'start', container], Timing.UNIT_TIMEOUT_MS)
-    this.agents.set(name, { container, state: 'running', stopping: false })
+    const tracked: Tracked = { container, state: 'running', stopping: false, limits }
+    this.agents.set(name, tracked)
     this.events.emit('started', name)
-    this.watch()
     log.info({ agent: name, container, uidBase: agent.uidBase, limits }, 'agent container started (nixos-container)')
+    // Down already (a signal handled before this line had no agent to go to): a crash all the same.
+    const seen = this.watcher.state(unit)
+    if (seen && isDown(seen)) this.crashed(name, tracked, { unit, state: seen, result: null, exitKind: null, exitStatus: null })
   }
 
   async stop(name: string): Promise<void> {
@@ -193,6 +205,7 @@ export class NixosContainerRuntime implements ContainerRuntime {
     await this.stop(name)
     this.agents.delete(name)
     const container = containerName(name)
+    this.watcher.forget(unitOf(container))
     const confFile = join(this.confDir, `${container}.conf`)
     if (existsSync(confFile) && readContainerConf(readFileSync(confFile, 'utf8')).flake === `path:${this.opts.paths.appliedRepo(name)}`) {
       await this.run([this.tools.nixosContainer, 'destroy', container], Timing.UNIT_TIMEOUT_MS)
@@ -201,9 +214,9 @@ export class NixosContainerRuntime implements ContainerRuntime {
   }
 
   async dispose(): Promise<void> {
-    clearInterval(this.poller)
-    this.poller = undefined
     await Promise.all([...this.agents.keys()].map((name) => this.stop(name)))
+    this.watcher.dispose()
+    this.opts.units.dispose()
   }
 
   /** The argv, environment and paths of the agent's flake: the nspawn runtime's, as a NixOS service sees them. */
@@ -243,26 +256,6 @@ export class NixosContainerRuntime implements ContainerRuntime {
     }
   }
 
-  /** EXTRA_NSPAWN_FLAGS, in the order nix/agent.nix derives them (nix-template.test.ts compares). */
-  nspawnFlags(agent: AgentLaunch, base: number, limits: AgentConfig['limits']): string[] {
-    const { paths } = this.opts
-    const { name } = agent
-    const scratch = scratchMB(limits)
-    return [
-      `--private-users=${base}:${UidRange.SIZE}`,
-      // The container's own tree (/var/lib/nixos-containers/<container>) becomes the range's.
-      '--private-users-ownership=chown',
-      '--no-new-privileges=yes',
-      ...(this.project === null ? [] : [`--bind-ro=${this.project}:${Inside.PROJECT}`]),
-      `--bind=${paths.agentStateDir(name)}:${Inside.STATE}`,
-      `--bind=${paths.agentClaudeDir(name)}:${Inside.CLAUDE}`,
-      `--bind=${paths.agentRunDir(name)}:${Inside.SOCKET_DIR}`,
-      ...(agent.role === 'manager' ? [`--bind=${dirname(paths.agentDir(name))}:${Inside.AGENTS}`] : []),
-      `--tmpfs=/tmp:mode=1777,size=${scratch}M`,
-      `--tmpfs=/var/tmp:mode=1777,size=${scratch}M`,
-    ]
-  }
-
   /** A host path as the container sees it: store paths as they are, the checkout under /project. */
   private inside(hostPath: string): string {
     return this.project === null ? hostPath : join(Inside.PROJECT, relative(this.project, hostPath))
@@ -278,55 +271,30 @@ export class NixosContainerRuntime implements ContainerRuntime {
     }
   }
 
-  /** A container still up from a daemon that was killed: stop it, so it starts with this daemon's sockets. */
-  private async stopLeftover(name: string, container: string): Promise<void> {
-    const unit = await this.unitState(container)
-    if (unit.active === 'inactive' || unit.active === 'failed') return
-    this.opts.log.warn({ agent: name, container, state: unit.active }, 'stopping a container left by a previous daemon')
-    await this.run([this.tools.nixosContainer, 'stop', container], Timing.UNIT_TIMEOUT_MS)
-  }
-
-  private watch(): void {
-    if (this.poller) return
-    this.poller = setInterval(() => void this.poll(), this.opts.pollMs ?? Timing.POLL_MS)
-    this.poller.unref()
-  }
-
-  /** One look at each running agent's unit; a unit that went down by itself is a crash. */
-  private async poll(): Promise<void> {
-    if (this.polling) return
-    this.polling = true
-    try {
-      for (const [name, tracked] of this.agents) {
-        if (tracked.state !== 'running' || tracked.stopping) continue
-        let unit: UnitState
-        try {
-          unit = await this.unitState(tracked.container)
-        } catch (err) {
-          this.opts.log.warn({ err, agent: name }, 'cannot read the state of an agent container')
-          continue
-        }
-        // The daemon may have stopped it while systemctl answered.
-        if (tracked.state !== 'running' || tracked.stopping) continue
-        if (unit.active !== 'inactive' && unit.active !== 'failed') continue
-        tracked.state = 'failed'
-        const reason = `${unitOf(tracked.container)} is ${unit.active} (${unit.result})`
-        this.opts.log.info({ agent: name, code: unit.status, reason }, 'agent container exited')
-        this.events.emit('exit', { name, code: unit.status, signal: null, expected: false, reason })
-      }
-    } finally {
-      this.polling = false
+  /** A unit the daemon did not stop went down: the agent crashed. */
+  private onDown(down: UnitDown): void {
+    for (const [name, tracked] of this.agents) {
+      if (unitOf(tracked.container) !== down.unit) continue
+      // Its own stop, or a leftover being stopped before the agent's start.
+      if (tracked.state !== 'running' || tracked.stopping) return
+      this.crashed(name, tracked, down)
     }
   }
 
-  private async unitState(container: string): Promise<UnitState> {
-    const out = await this.run(
-      [this.tools.systemctl, 'show', '--property=ActiveState', '--property=Result', '--property=ExecMainStatus', unitOf(container)],
-      Timing.QUERY_TIMEOUT_MS,
-    )
-    const values = new Map(out.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]))
-    const status = Number(values.get('ExecMainStatus'))
-    return { active: values.get('ActiveState') || 'inactive', result: values.get('Result') || 'unknown', status: Number.isInteger(status) ? status : null }
+  private crashed(name: string, tracked: Tracked, down: UnitDown): void {
+    tracked.state = 'failed'
+    const killed = down.exitKind === 'killed' || down.exitKind === 'dumped'
+    const reason = resultReason(down.result, tracked.limits) ?? `${down.unit} is ${down.state.active}${down.result ? ` (${down.result})` : ''}`
+    const exit: ContainerExit = {
+      name,
+      code: down.exitKind === 'exited' ? down.exitStatus : null,
+      signal: killed && down.exitStatus !== null ? signalName(down.exitStatus) : null,
+      expected: false,
+      reason,
+      ...(down.result === null ? {} : { result: down.result }),
+    }
+    this.opts.log.info({ agent: name, unit: down.unit, state: down.state, result: down.result }, 'agent container went down by itself')
+    this.events.emit('exit', exit)
   }
 
   private run(argv: string[], timeoutMs: number): Promise<string> {
@@ -334,12 +302,27 @@ export class NixosContainerRuntime implements ContainerRuntime {
   }
 }
 
-interface UnitState {
-  /** systemd's ActiveState: active, reloading, inactive, failed, activating, deactivating. */
-  active: string
-  result: string
-  /** The main process's exit status (nspawn's, which is the container's). */
-  status: number | null
+/**
+ * EXTRA_NSPAWN_FLAGS of an agent's container, in the order nix/agent.nix derives them
+ * (nix-template.test.ts compares): its uid range, the nspawn runtime's binds, bounded scratch.
+ * `project` is a checkout bound read-only at /project, null when the hive runs from the Nix store.
+ */
+export function nspawnFlags(paths: HivePaths, project: string | null, agent: AgentLaunch, base: number, limits: AgentConfig['limits']): string[] {
+  const { name } = agent
+  const scratch = scratchMB(limits)
+  return [
+    `--private-users=${base}:${UidRange.SIZE}`,
+    // The container's own tree (/var/lib/nixos-containers/<container>) becomes the range's.
+    '--private-users-ownership=chown',
+    '--no-new-privileges=yes',
+    ...(project === null ? [] : [`--bind-ro=${project}:${Inside.PROJECT}`]),
+    `--bind=${paths.agentStateDir(name)}:${Inside.STATE}`,
+    `--bind=${paths.agentClaudeDir(name)}:${Inside.CLAUDE}`,
+    `--bind=${paths.agentRunDir(name)}:${Inside.SOCKET_DIR}`,
+    ...(agent.role === 'manager' ? [`--bind=${dirname(paths.agentDir(name))}:${Inside.AGENTS}`] : []),
+    `--tmpfs=/tmp:mode=1777,size=${scratch}M`,
+    `--tmpfs=/var/tmp:mode=1777,size=${scratch}M`,
+  ]
 }
 
 const unitOf = (container: string) => `container@${container}.service`

@@ -72,7 +72,7 @@ export function unitProperties(launch: UnitLaunch, description: string, logFile:
 }
 
 /** What systemd's `Result` says beyond the exit code or signal, in the words of a crash note. */
-function resultReason(result: string | null, limits: Limits): string | undefined {
+export function resultReason(result: string | null, limits: Limits): string | undefined {
   switch (result) {
     case 'oom-kill':
       return `killed: out of memory (limit ${limits.memoryMB} MB)`
@@ -91,7 +91,7 @@ function resultReason(result: string | null, limits: Limits): string | undefined
   }
 }
 
-const signalName = (n: number): string => Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`
+export const signalName = (n: number): string => Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`
 
 interface Running {
   /** The daemon asked it to stop: its going down is not a crash. */
