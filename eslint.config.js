@@ -70,6 +70,15 @@ export default tseslint.config(
       'no-console': 'error',
       // process.env is read in exactly one place per app (env.ts), so a typo fails at start.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through env.ts' }],
+      // zod's `z` export is a namespace the bundler cannot shake: it ships every locale (~550 KB
+      // more for each bin to parse at start). `import * as z` keeps only what is used.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z'][importKind='value']",
+          message: "import * as z from 'zod' (the `z` export cannot be tree-shaken)",
+        },
+      ],
     },
   },
   ...layerRules(),

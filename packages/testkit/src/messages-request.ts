@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 const block = z.looseObject({ type: z.string(), text: z.string().optional(), name: z.string().optional() })
 const content = z.union([z.string(), z.array(block)])

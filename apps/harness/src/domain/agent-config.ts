@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { modelNameSchema } from '@hive/mcp'
 import { blanketPatternReason } from './bash-pattern.ts'
 

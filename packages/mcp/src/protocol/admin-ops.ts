@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { Limits } from './limits.ts'
 import { agentNameSchema, messageBodySchema, modelNameSchema, recipientSchema } from './names.ts'
 import { controlCommandSchema } from './agent-ops.ts'

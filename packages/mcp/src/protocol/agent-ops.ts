@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { Limits } from './limits.ts'
 import { agentNameSchema, messageBodySchema, recipientSchema } from './names.ts'
 import { op } from './op-spec.ts'

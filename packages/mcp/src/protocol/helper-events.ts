@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Helper events of design.md: JSON bodies of messages from sender `system`, discriminated by

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { Limits } from './limits.ts'
 
 const AGENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/

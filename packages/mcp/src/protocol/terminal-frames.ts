@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * `GET /pty/<agent>` websocket frames. Binary frames carry terminal bytes both ways; text frames

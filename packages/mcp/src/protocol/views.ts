@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * What the daemon answers with, as every client (CLI, dashboard, MCP tools) sees it. Field names

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { HiveError, HiveErrorCode } from '../protocol/hive-error.ts'
 import { agentNameSchema } from '../protocol/names.ts'
 import { parseInput } from '../protocol/parse-input.ts'

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { z } from 'zod'
+import * as z from 'zod'
 import { Limits } from '../protocol/limits.ts'
 import { relay, type HiveCall } from './tool-call.ts'
 

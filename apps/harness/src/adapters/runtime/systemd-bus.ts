@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import dbus from 'dbus-next'
 import type { Logger } from 'pino'
-import { z } from 'zod'
+import * as z from 'zod'
 
 const SystemdBusTiming = {
   /** ms a systemd call may take before it counts as failed: dbus-next has no call timeout of its own. */
