@@ -159,13 +159,14 @@ export class NixosContainerRuntime implements ContainerRuntime {
     await this.run([this.tools.systemctl, 'daemon-reload'], Timing.QUERY_TIMEOUT_MS)
 
     await this.run([this.tools.nixosContainer, 'start', container], Timing.UNIT_TIMEOUT_MS)
+    // Read again rather than trust the signals heard so far (they may lag the start): from this
+    // read on, the agent is tracked with no await in between, so no fall goes unreported.
+    const after = await this.watcher.watch(unit)
     const tracked: Tracked = { container, state: 'running', stopping: false, limits }
     this.agents.set(name, tracked)
     this.events.emit('started', name)
     log.info({ agent: name, container, uidBase: agent.uidBase, limits }, 'agent container started (nixos-container)')
-    // Down already (a signal handled before this line had no agent to go to): a crash all the same.
-    const seen = this.watcher.state(unit)
-    if (seen && isDown(seen)) this.crashed(name, tracked, { unit, state: seen, result: null, exitKind: null, exitStatus: null })
+    if (isDown(after)) this.crashed(name, tracked, { unit, state: after, result: null, exitKind: null, exitStatus: null })
   }
 
   async stop(name: string): Promise<void> {
