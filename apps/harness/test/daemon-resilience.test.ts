@@ -133,7 +133,7 @@ describe('daemon resilience', () => {
     t.close()
   }, 240_000)
 
-  it('waits out a database another process holds without stalling, and the write lands after', async () => {
+  it('waits out a database another process holds without stalling, and the writes land after', async () => {
     const cookie = headers.Cookie ?? ''
     const post = (path: string, body: unknown) =>
       fetch(`${daemon.origin}/api/trpc/${path}`, {
@@ -164,6 +164,9 @@ describe('daemon resilience', () => {
     )
     await locked
     const write = post('settings.setModel', { name: 'manager', model: 'opus' }).then((res) => ({ status: res.status, at: Date.now() }))
+    // A broker write (the raw connection, not Prisma) from the CLI, started while the lock is held.
+    const sendStartedAt = Date.now()
+    const send = daemon.cli('send', 'manager', 'sent while the database was locked').then((r) => ({ ...r, at: Date.now() }))
     let slowest = 0
     let answered = 0
     while (releasedAt === 0) {
@@ -174,10 +177,18 @@ describe('daemon resilience', () => {
       await sleep(25)
     }
     const done = await write
-    console.log(`/healthz answered ${answered} times while the database was locked, slowest in ${slowest} ms`)
+    const sent = await send
+    console.log(
+      `/healthz answered ${answered} times while the database was locked, slowest in ${slowest} ms; hive send started ${releasedAt - sendStartedAt} ms before the release`,
+    )
     expect(slowest).toBeLessThan(200)
     expect(done.status).toBe(200)
     expect(done.at).toBeGreaterThanOrEqual(releasedAt)
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stdout).toMatch(/^sent to manager \(message \d+\)$/m)
+    expect(sent.at).toBeGreaterThanOrEqual(releasedAt)
+    const recent = await fetch(`${daemon.origin}/api/trpc/messages.recent?input=${encodeURIComponent('{}')}`, { headers: { cookie } })
+    expect(JSON.stringify(await recent.json())).toContain('sent while the database was locked')
     const model = await fetch(`${daemon.origin}/api/trpc/settings.model?input=${encodeURIComponent('{"name":"manager"}')}`, { headers: { cookie } })
     expect(JSON.stringify(await model.json())).toContain('"override":"opus"')
     await expectHealthy()
