@@ -52,6 +52,7 @@ export default tseslint.config(
       'apps/harness/dist/**',
       'bench/data/**',
       '.hive/**',
+      '.tmp/**',
       'packages/db/tools/**',
       'packages/db/prisma.config.ts',
     ],

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 
 /** The `result` line that ends a stream-json run (fields we use; the CLI sends more). */
-export interface ClaudeResult {
+interface ClaudeResult {
   is_error?: boolean
   result?: string
   duration_ms?: number
@@ -55,7 +55,7 @@ const STDERR_TAIL_LINES = 20
  * Stopping a run: SIGINT first (claude flushes a final result line), then SIGTERM, then SIGKILL,
  * each to the whole process group so tool commands go too.
  */
-export const StopEscalation = {
+const StopEscalation = {
   TERM_AFTER_MS: 3_000,
   KILL_AFTER_MS: 6_000,
   /** After the process exited, how long its pipes may stay open (a stray grandchild holding them). */

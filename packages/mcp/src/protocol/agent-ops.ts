@@ -15,7 +15,7 @@ export type ControlCommand = z.infer<typeof controlCommandSchema>
  * Why a turn failed, as the turn loop sees it: the model could not be reached (429, 529, 5xx,
  * network, 404 model), the agent has no valid login, or the turn itself went wrong.
  */
-export const turnFailureSchema = z.enum(['model_unavailable', 'needs_login', 'turn_error'])
+const turnFailureSchema = z.enum(['model_unavailable', 'needs_login', 'turn_error'])
 export type TurnFailure = z.infer<typeof turnFailureSchema>
 
 /**
