@@ -28,7 +28,7 @@ const Units = {
 const MiB = 1024n * 1024n
 
 /** An agent's unit: one transient instance per agent (no template on disk, or systemd refuses it). */
-export const agentUnit = (agent: string) => `hive-agent@${agent}.service`
+const agentUnit = (agent: string) => `hive-agent@${agent}.service`
 const agentOfUnit = (unit: string) => /^hive-agent@(.+)\.service$/.exec(unit)?.[1]
 
 export interface UnitLaunch {
