@@ -151,4 +151,25 @@ describe.runIf(systemdTestbedHere('systemd units'))('nspawn agents as systemd un
     expect(crashEvents(daemon.home).at(-1)).toMatchObject({ agent: 'alpha', result: 'signal' })
     expect((crashEvents(daemon.home).at(-1)?.sentAt ?? Infinity) - killedAt).toBeLessThan(CRASH_EVENT_BOUND_MS)
   })
+
+  it('keeps watching across a restart of the system bus: a crash while it was away is reported when it is back', async () => {
+    expect((await daemon.cli('start', 'alpha')).code).toBe(0)
+    await running('alpha')
+    const before = crashEvents(daemon.home).length
+    const backBefore = daemon.log().split('the system bus is back').length
+    // dbus.socket keeps the listening socket; the daemon's connection ends with the old dbus-daemon.
+    await testbed().exec(['systemctl', 'stop', 'dbus.service'])
+    await testbed().exec(['systemctl', 'kill', '--signal=KILL', unitOf('alpha')])
+    await testbed().exec(['systemctl', 'start', 'dbus.service'])
+    await expect.poll(() => daemon.log().split('the system bus is back').length, { timeout: 15_000 }).toBeGreaterThan(backBefore)
+    await expect.poll(() => crashEvents(daemon.home).slice(before), { timeout: 5_000 }).toEqual([expect.objectContaining({ agent: 'alpha', result: 'signal' })])
+
+    // And live again after it: the manager's own stop and start are no crash, a kill is.
+    expect((await daemon.cli('start', 'alpha')).code).toBe(0)
+    await running('alpha')
+    const killedAt = Date.now()
+    await testbed().exec(['systemctl', 'kill', '--signal=KILL', unitOf('alpha')])
+    await expect.poll(() => crashEvents(daemon.home).length, { timeout: 10_000, interval: 20 }).toBe(before + 2)
+    expect((crashEvents(daemon.home).at(-1)?.sentAt ?? Infinity) - killedAt).toBeLessThan(CRASH_EVENT_BOUND_MS)
+  })
 })
