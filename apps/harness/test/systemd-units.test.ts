@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
 import { InstallPaths } from '../src/adapters/install-paths.ts'
+import { nspawnWorksHere } from './support/containers.ts'
 import { HiveDaemon } from './support/hive-daemon.ts'
 import { SystemdTestbed, systemdTestbedHere } from './support/systemd-testbed.ts'
 
@@ -43,7 +44,7 @@ const unitOf = (agent: string) => `hive-agent@${agent}.service`
  * container_crash within a second; the daemon's own stops never do, nor do failures it finds when
  * it starts again.
  */
-describe.runIf(systemdTestbedHere('systemd units'))('nspawn agents as systemd units', () => {
+describe.runIf(nspawnWorksHere('systemd units') && systemdTestbedHere('systemd units'))('nspawn agents as systemd units', () => {
   const daemon = new HiveDaemon(HiveDaemon.tempHome(), {})
   let bed: SystemdTestbed | undefined
   let fake: FakeAnthropic | undefined
