@@ -8,6 +8,7 @@ import {
   agentOps,
   mcpToolNames,
   type DeliveredMessage,
+  type OpOutput,
   type TerminalRequest,
   type TurnConfig,
   type TurnFailure,
@@ -28,6 +29,9 @@ const Loop = {
   CONNECT_RETRY_MS: 200,
   /** The daemon's answer to a failed turn says how long to wait; never longer than this. */
   MAX_RETRY_WAIT_MS: 60 * 60_000,
+  /** After a daemon call failed on a live connection (a busy database, a daemon bug): backoff bounds. */
+  RECOVER_FIRST_MS: 1000,
+  RECOVER_MAX_MS: 30_000,
 } as const
 
 const MANAGER_AGENTS_DIR = '/agents'
@@ -101,59 +105,95 @@ class TurnLoop {
     }
   }
 
+  /**
+   * A daemon call that fails while the connection stays up (TIMEOUT on a database another process
+   * holds, an INTERNAL bug) must not end the agent: its leases go back to the queue (the next
+   * `ack` would otherwise take a message no turn finished with it) and the loop goes on after a
+   * backoff. A closed connection ends the loop: the daemon is gone.
+   */
   private async messageLoop(): Promise<void> {
     const { signal, log } = this.opts
+    let failures = 0
+    let leasesInDoubt = false
     while (!signal.aborted) {
-      let message: DeliveredMessage | null
-      let unread: number
       try {
-        ;({ message, unread } = await this.client.call('recv', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }))
+        if (leasesInDoubt) {
+          const { requeued } = await this.client.call('requeue')
+          log.info({ agent: this.name, requeued }, 'messages of the failed iteration are back in the queue')
+          leasesInDoubt = false
+        }
+        await this.nextMessage()
+        failures = 0
       } catch (e) {
         if (signal.aborted) return
-        throw e
+        if (this.client.closed) throw e
+        leasesInDoubt = true
+        failures++
+        const waitMs = Math.min(Loop.RECOVER_FIRST_MS * 2 ** (failures - 1), Loop.RECOVER_MAX_MS)
+        log.warn({ err: e, agent: this.name, retry_in_ms: waitMs }, 'a call to the daemon failed; the loop goes on after a pause')
+        await sleep(waitMs, undefined, { signal }).catch(() => undefined)
       }
-      if (!message) continue
-      const wake = message
-      const outcome = await this.lock.run(() => this.turn(wake, unread))
-      if (outcome.kind === 'interrupted') return
-      if (outcome.kind === 'ok' || outcome.kind === 'cancelled') {
-        await this.client.call('ack')
-        if (outcome.kind === 'ok') await this.lock.run(() => this.compactNotesIfBig())
-        continue
-      }
-      // The daemon decides what the failure costs the message (nothing for an outage, an attempt
-      // for a turn error) and how long to wait before the next turn.
-      const verdict = await this.client.call('turn_failed', {
-        failure: outcome.failure,
-        error: outcome.error,
-        ...(outcome.apiStatus === undefined ? {} : { api_status: outcome.apiStatus }),
-      })
-      log.warn({ agent: this.name, id: wake.id, failure: outcome.failure, ...verdict }, 'turn failed')
-      await sleep(Math.min(verdict.retry_in_ms, Loop.MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined)
     }
   }
 
+  /** One long-poll `recv` and, if a message came, its turn and what the outcome costs it. */
+  private async nextMessage(): Promise<void> {
+    const { signal, log } = this.opts
+    const { message, unread } = await this.client.call('recv', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS })
+    if (!message) return
+    const outcome = await this.lock.run(() => this.turn(message, unread))
+    if (outcome.kind === 'interrupted') return
+    if (outcome.kind === 'ok' || outcome.kind === 'cancelled') {
+      await this.client.call('ack')
+      if (outcome.kind === 'ok') await this.lock.run(() => this.compactNotesIfBig())
+      return
+    }
+    // The daemon decides what the failure costs the message (nothing for an outage, an attempt
+    // for a turn error) and how long to wait before the next turn.
+    const verdict = await this.client.call('turn_failed', {
+      failure: outcome.failure,
+      error: outcome.error,
+      ...(outcome.apiStatus === undefined ? {} : { api_status: outcome.apiStatus }),
+    })
+    log.warn({ agent: this.name, id: message.id, failure: outcome.failure, ...verdict }, 'turn failed')
+    await sleep(Math.min(verdict.retry_in_ms, Loop.MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined)
+  }
+
   private async controlLoop(): Promise<void> {
-    while (!this.opts.signal.aborted) {
-      const message = await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS })
-      if (message.command === 'open_terminal') {
-        this.opts.terminals.open(message.terminal)
-        continue
+    const { signal, log } = this.opts
+    while (!signal.aborted) {
+      try {
+        this.onControl(await this.client.call('control_wait', { wait_seconds: Limits.MAX_RECV_WAIT_SECONDS }))
+      } catch (e) {
+        if (signal.aborted || this.client.closed) throw e
+        // Cancel must keep working after a failed wait: pause, then wait again.
+        log.warn({ err: e, agent: this.name }, 'waiting for control commands failed; waiting again')
+        await sleep(Loop.RECOVER_FIRST_MS, undefined, { signal }).catch(() => undefined)
       }
-      const { command } = message
-      if (command === 'cancel') {
-        this.opts.log.info({ agent: this.name, running: this.running !== undefined }, 'operator cancelled the turn')
-        this.running?.abort()
-      } else if (command === 'new_session') {
-        this.skipContinue = true
-      } else if (command === 'compact') {
-        void this.lock.run(async () => {
+    }
+  }
+
+  private onControl(message: OpOutput<typeof agentOps, 'control_wait'>): void {
+    const { log } = this.opts
+    if (message.command === 'open_terminal') {
+      this.opts.terminals.open(message.terminal)
+      return
+    }
+    const { command } = message
+    if (command === 'cancel') {
+      log.info({ agent: this.name, running: this.running !== undefined }, 'operator cancelled the turn')
+      this.running?.abort()
+    } else if (command === 'new_session') {
+      this.skipContinue = true
+    } else if (command === 'compact') {
+      this.lock
+        .run(async () => {
           const config = await this.client.call('turn_config')
           const forwarder = this.forwarder()
           await this.cancellable(config, (signal) => this.compact(config, forwarder, signal))
           await forwarder.flush()
         })
-      }
+        .catch((e: unknown) => log.warn({ err: e, agent: this.name }, 'compaction the operator asked for failed'))
     }
   }
 

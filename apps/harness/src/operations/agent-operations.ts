@@ -19,7 +19,11 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
   status: (s, _input, caller) => ({ unread: s.broker.unread(caller.name) }),
   recent: (s, { limit = DEFAULT_RECENT }, caller) => ({ messages: s.broker.recentFor(caller.name, Math.min(limit, Limits.MAX_LIST_LIMIT)).map(toDelivered) }),
   ack: async (s, _input, caller) => ({ acked: await s.broker.ack(caller.name) }),
-  requeue: async (s, _input, caller) => ({ requeued: await s.broker.requeue(caller.name) }),
+  requeue: async (s, _input, caller) => {
+    const requeued = await s.broker.requeue(caller.name)
+    s.journal.startedOver(caller.name)
+    return { requeued }
+  },
   turn_config: (s, _input, caller) => s.configs.turnConfig(caller.name),
   turn_start: (s, _input, caller) => {
     s.journal.started(caller.name)

@@ -14,7 +14,7 @@ export interface ActivityState {
  */
 export class AgentActivity {
   private readonly current = new Map<string, ActivityState>()
-  private readonly beforeCompacting = new Map<string, Activity>()
+  private readonly beforeCompacting = new Map<string, ActivityState>()
 
   constructor(
     private readonly live: LiveBus,
@@ -34,12 +34,24 @@ export class AgentActivity {
   /** Compaction runs inside a turn or on its own; afterwards the agent is back where it was. */
   setCompacting(name: string, active: boolean): void {
     if (active) {
-      this.beforeCompacting.set(name, this.current.get(name)?.activity ?? 'idle')
+      this.beforeCompacting.set(name, this.current.get(name) ?? { activity: 'idle', since: this.now() })
       this.set(name, 'compacting')
     } else {
-      this.set(name, this.beforeCompacting.get(name) ?? 'idle')
+      // An outage's state comes back with its retry time.
+      const before = this.beforeCompacting.get(name)
+      this.set(name, before?.activity ?? 'idle', before?.retryAt)
       this.beforeCompacting.delete(name)
     }
+  }
+
+  /**
+   * The agent's loop starts over (it connected, or recovers from a failed daemon call): whatever
+   * turn or compaction it had reported is over. A wait for the model keeps its state.
+   */
+  startedOver(name: string): void {
+    this.beforeCompacting.delete(name)
+    const activity = this.current.get(name)?.activity
+    if (activity === 'thinking' || activity === 'compacting') this.set(name, 'idle')
   }
 
   forget(name: string): void {

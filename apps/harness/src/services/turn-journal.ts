@@ -24,6 +24,11 @@ export class TurnJournal {
     this.deps.activity.set(name, 'thinking')
   }
 
+  /** The agent's loop starts over: a turn it had begun is not running any more. */
+  startedOver(name: string): void {
+    this.deps.activity.startedOver(name)
+  }
+
   /** The session is being compacted (`/compact` or notes), for the state badge. */
   compacting(name: string, active: boolean): void {
     this.deps.activity.setCompacting(name, active)

@@ -110,6 +110,8 @@ export class HiveDaemon {
   }
 
   removeHome(): void {
+    // HIVE_TEST_KEEP_HOME=1 keeps it to read a failed test's logs and database.
+    if (process.env.HIVE_TEST_KEEP_HOME === '1') return
     rmSync(this.home, { recursive: true, force: true })
   }
 

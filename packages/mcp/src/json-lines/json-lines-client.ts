@@ -50,6 +50,11 @@ export class JsonLinesClient<T extends OpTable> {
     })
   }
 
+  /** The connection is gone (closed, broken or failed): every call from now on fails. */
+  get closed(): boolean {
+    return this.closedError !== undefined
+  }
+
   /** Arguments may be left out only for operations that take none (the daemon says which field is missing). */
   async call<K extends keyof T & string>(op: K, args?: OpInput<T, K>): Promise<OpOutput<T, K>> {
     const result = await this.request(op, args ?? {})

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { onTurnContaining } from '@hive/testkit'
+import { HivePaths } from '../src/adapters/hive-paths.ts'
+import { useHive } from './support/hive-fixture.ts'
+
+/**
+ * A turn whose end lands while another process holds the database for longer than the daemon
+ * waits (10 s): its `turn_events` / `turn_end` / `ack` calls fail with TIMEOUT on a live
+ * connection. The agent's turn loop must not die of it: the message goes back to the queue, is
+ * handled again once the database is free, and the same agent process handles the next one.
+ */
+describe('a turn that ends while the database is held', () => {
+  const hive = useHive({
+    agents: ['worker'],
+    env: { CLAUDE_CODE_MAX_RETRIES: '1' },
+    scripts: [onTurnContaining('slow errand', 'slow errand', [{ text: 'done with the slow errand', delayMs: 1500 }])],
+    defaultText: 'ok',
+  })
+  const { daemon } = hive
+  const harnessPid = () => Number(readFileSync(new HivePaths(daemon.home).agentPidFile('worker'), 'utf8'))
+  const messageRow = (id: number) => {
+    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+    try {
+      return db.prepare('SELECT ackedAt IS NOT NULL AS acked, redelivered FROM "Message" WHERE id = ?').get(id)
+    } finally {
+      db.close()
+    }
+  }
+
+  it('requeues the message, handles it after the release and keeps the same agent process', async () => {
+    const pidBefore = harnessPid()
+    const sent = await daemon.cli('send', 'worker', 'a slow errand for you')
+    expect(sent.code, sent.stderr).toBe(0)
+    const id = Number(/message (\d+)/.exec(sent.stdout)?.[1])
+    // The model is "thinking" (1.5 s): hold the database for 30 s: the turn's events, its end and its ack each wait 10 s and fail.
+    await hive.fake.waitForRequest((r) => r.summary?.turnText.includes('a slow errand for you') === true, 60_000)
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}))(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE'); console.log('locked');
+         setTimeout(() => { db.exec('ROLLBACK'); console.log('released') }, 30000)`,
+        join(daemon.home, 'hive.db'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    const lines = createInterface({ input: holder.stdout })
+    const released = new Promise<void>((resolve) => lines.on('line', (line) => line === 'released' && resolve()))
+    await released
+
+    // Handled a second time once the database is free (the first turn's end never landed), then acked.
+    await expect.poll(() => hive.fake.requests.filter((r) => r.summary?.turnText.includes('a slow errand for you')).length, { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => messageRow(id), { timeout: 60_000, interval: 500 }).toEqual({ acked: 1, redelivered: 1 })
+    expect(readFileSync(join(daemon.home, 'logs', 'worker.log'), 'utf8')).toContain('a call to the daemon failed; the loop goes on after a pause')
+
+    // The same turn loop takes the next message.
+    const next = await daemon.cli('send', 'worker', 'and one more')
+    expect(next.code, next.stderr).toBe(0)
+    await hive.fake.waitForRequest((r) => r.summary?.turnText.includes('and one more') === true, 60_000)
+    const nextId = Number(/message (\d+)/.exec(next.stdout)?.[1])
+    await expect.poll(() => messageRow(nextId), { timeout: 60_000, interval: 500 }).toEqual({ acked: 1, redelivered: 0 })
+    expect(harnessPid()).toBe(pidBefore)
+    await expect.poll(async () => (await daemon.cliJson<{ name: string; activity: string }[]>('list', '--json')).find((a) => a.name === 'worker')?.activity, { timeout: 30_000 }).toBe('idle')
+  }, 240_000)
+})
