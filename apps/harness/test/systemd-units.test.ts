@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
@@ -87,6 +87,9 @@ describe.runIf(nspawnWorksHere('systemd units') && systemdTestbedHere('systemd u
     expect(alpha.Description).toBe(`hyperhive agent alpha (${daemon.home})`)
     // Its main process is nspawn, and the agent runs in a user namespace inside it.
     expect((await testbed().exec(['cat', `/proc/${alpha.ExecMainPID}/comm`])).stdout.trim()).toBe('systemd-nspawn')
+    // Its output reaches the daemon's rotated log through the socket systemd connected to.
+    expect(statSync(join(daemon.home, 'run', 'unit-logs', 'alpha.sock')).isSocket()).toBe(true)
+    await expect.poll(() => readFileSync(join(daemon.home, 'logs', 'alpha.log'), 'utf8'), { timeout: 30_000 }).toContain('turn loop started')
 
     // New limits in the applied agent.json are the unit's properties after a restart.
     const repo = join(daemon.home, 'applied', 'beta')

@@ -52,7 +52,7 @@ export class HivePaths {
   }
   /** Refuses a name whose sockets would not fit a unix socket path under this home. */
   checkAgentSockets(name: string): void {
-    refuseOverlongSocketPath(`agent name "${name}" is too long for HIVE_HOME ${this.home}`, this.agentSockets(name), (excess) =>
+    refuseOverlongSocketPath(`agent name "${name}" is too long for HIVE_HOME ${this.home}`, [...this.agentSockets(name), this.unitLogSocket(name)], (excess) =>
       excess < name.length ? `use a name of at most ${name.length - excess} characters, or a shorter HIVE_HOME` : 'use a shorter HIVE_HOME',
     )
   }
@@ -85,6 +85,10 @@ export class HivePaths {
   }
   agentLog(name: string): string {
     return join(this.logsDir, `${name}.log`)
+  }
+  /** Where systemd sends an agent unit's output, for the daemon to write its rotated log (root only). */
+  unitLogSocket(name: string): string {
+    return join(this.home, 'run', 'unit-logs', `${name}.sock`)
   }
   agentPidFile(name: string): string {
     return join(this.agentRunDir(name), 'harness.pid')

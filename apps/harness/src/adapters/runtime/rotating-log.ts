@@ -11,7 +11,7 @@ const LogRotation = {
 
 const NEWLINE = 0x0a
 
-interface RotatingLogOptions {
+export interface RotatingLogOptions {
   maxBytes?: number
   maxLineBytes?: number
 }

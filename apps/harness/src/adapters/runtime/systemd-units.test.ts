@@ -77,7 +77,7 @@ class StandInSystemd implements UnitManager {
 
 describe('unitProperties', () => {
   it("carries the agent's limits as MemoryMax, TasksMax and CPUWeight, and stops nspawn alone first", () => {
-    const props = unitProperties({ name: 'a', argv: ['/usr/bin/systemd-nspawn', '--quiet'], env: { PATH: '/usr/bin' }, limits: LIMITS }, 'hyperhive agent a (/h)', '/h/logs/a.log')
+    const props = unitProperties({ name: 'a', argv: ['/usr/bin/systemd-nspawn', '--quiet'], env: { PATH: '/usr/bin' }, limits: LIMITS }, 'hyperhive agent a (/h)', '/h/run/unit-logs/a.sock')
     const byName = new Map(props.map(([key, signature, value]) => [key, { signature, value }]))
     expect(byName.get('MemoryMax')).toEqual({ signature: 't', value: BigInt(256 * MiB) })
     expect(byName.get('TasksMax')).toEqual({ signature: 't', value: 64n })
@@ -85,7 +85,7 @@ describe('unitProperties', () => {
     expect(byName.get('ExecStart')).toEqual({ signature: 'a(sasb)', value: [['/usr/bin/systemd-nspawn', ['/usr/bin/systemd-nspawn', '--quiet'], false]] })
     expect(byName.get('Environment')?.value).toEqual(['PATH=/usr/bin'])
     expect(byName.get('KillMode')?.value).toBe('mixed')
-    expect(byName.get('StandardOutputFileToAppend')?.value).toBe('/h/logs/a.log')
+    expect(byName.get('StandardOutputFileToAppend')?.value).toBe('/h/run/unit-logs/a.sock')
   })
 
   it('refuses a command systemd could not run (not absolute)', () => {
@@ -106,7 +106,12 @@ describe('UnitSupervisor', () => {
   let systemd: StandInSystemd
   let units: UnitSupervisor
   let exits: ContainerExit[]
-  const paths = () => ({ home, logsDir: join(home, 'logs'), agentLog: (name: string) => join(home, 'logs', `${name}.log`) })
+  const paths = () => ({
+    home,
+    logsDir: join(home, 'logs'),
+    agentLog: (name: string) => join(home, 'logs', `${name}.log`),
+    unitLogSocket: (name: string) => join(home, 'run', 'unit-logs', `${name}.sock`),
+  })
   const launch = (name: string) => ({ name, argv: ['/usr/bin/systemd-nspawn'], env: {}, limits: LIMITS })
 
   beforeEach(() => {

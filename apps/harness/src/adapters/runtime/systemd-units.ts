@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events'
-import { copyFileSync, mkdirSync, statSync, truncateSync } from 'node:fs'
 import { constants } from 'node:os'
 import type { Logger } from 'pino'
 import { HiveError, HiveErrorCode } from '@hive/mcp'
@@ -8,6 +7,7 @@ import type { HivePaths } from '../hive-paths.ts'
 import type { ContainerExit, ContainerRuntimeEvents, ContainerState } from './container-runtime.ts'
 import { CrashWatcher, isDown, type UnitDown } from './crash-watcher.ts'
 import type { SystemdBus, UnitProperty } from './systemd-bus.ts'
+import { UnitLogSink } from './unit-log-sink.ts'
 
 /** What the supervisor needs of systemd (the system bus, or a stand-in in tests). */
 export type UnitManager = Pick<SystemdBus, 'events' | 'unit' | 'startTransient' | 'stop' | 'resetFailed' | 'dispose'>
@@ -19,10 +19,6 @@ const Units = {
   STOP_TIMEOUT_MS: 5_000,
   /** ms past that the daemon waits to see the unit down before it gives up waiting (and logs). */
   STOP_MARGIN_MS: 5_000,
-  /** ms between checks of the agents' log files, which systemd appends to and never rotates. */
-  LOG_CHECK_MS: 60_000,
-  /** A log past this size (10 MiB, as a supervised child's) is copied to `<file>.1` and emptied. */
-  LOG_MAX_BYTES: 10 * 1024 * 1024,
 } as const
 
 const MiB = 1024n * 1024n
@@ -45,7 +41,7 @@ export interface UnitLaunch {
  * cgroup), SIGTERM to nspawn alone on stop (KillMode=mixed, as systemd-nspawn@.service; nspawn
  * turns it into a graceful stop inside) and SIGKILL to everything left after the timeout.
  */
-export function unitProperties(launch: UnitLaunch, description: string, logFile: string): UnitProperty[] {
+export function unitProperties(launch: UnitLaunch, description: string, outputSocket: string): UnitProperty[] {
   const [command] = launch.argv
   if (command === undefined || !command.startsWith('/')) throw new Error(`a unit needs an absolute command, not ${command ?? 'nothing'}`)
   const { limits } = launch
@@ -57,8 +53,9 @@ export function unitProperties(launch: UnitLaunch, description: string, logFile:
     ['Environment', 'as', Object.entries(launch.env).map(([k, v]) => `${k}=${v}`)],
     ['WorkingDirectory', 's', '/'],
     ['StandardInput', 's', 'null'],
-    ['StandardOutputFileToAppend', 's', logFile],
-    ['StandardErrorFileToAppend', 's', logFile],
+    // A socket path: systemd connects to it (UnitLogSink), the daemon writes the rotated log.
+    ['StandardOutputFileToAppend', 's', outputSocket],
+    ['StandardErrorFileToAppend', 's', outputSocket],
     // nspawn makes its payload/supervisor cgroups below the unit's (--keep-unit).
     ['Delegate', 'b', true],
     ['MemoryMax', 't', BigInt(limits.memoryMB) * MiB],
@@ -110,19 +107,16 @@ export class UnitSupervisor {
   private readonly running = new Map<string, Running>()
   private readonly failed = new Set<string>()
   private readonly watcher: CrashWatcher
-  private readonly logCheck: NodeJS.Timeout
+  private readonly output: UnitLogSink
 
   constructor(
     private readonly bus: UnitManager,
-    private readonly paths: Pick<HivePaths, 'home' | 'logsDir' | 'agentLog'>,
+    private readonly paths: Pick<HivePaths, 'home' | 'logsDir' | 'agentLog' | 'unitLogSocket'>,
     private readonly log: Logger,
   ) {
     this.watcher = new CrashWatcher(bus, log)
     this.watcher.events.on('down', (down) => this.onDown(down))
-    this.logCheck = setInterval(() => {
-      for (const name of this.running.keys()) this.capLog(name)
-    }, Units.LOG_CHECK_MS)
-    this.logCheck.unref()
+    this.output = new UnitLogSink(paths, log)
   }
 
   isRunning(name: string): boolean {
@@ -153,13 +147,14 @@ export class UnitSupervisor {
       await this.stopUnit(unit)
     }
     await this.bus.resetFailed(unit)
-    this.capLog(name)
+    const outputSocket = await this.output.open(name)
     this.running.set(name, { stopping: false, limits: launch.limits })
     this.failed.delete(name)
     try {
-      await this.bus.startTransient(unit, unitProperties(launch, description, this.paths.agentLog(name)))
+      await this.bus.startTransient(unit, unitProperties(launch, description, outputSocket))
     } catch (err) {
       this.running.delete(name)
+      this.output.close(name)
       throw err
     }
     this.log.info({ agent: name, unit, limits: launch.limits }, 'agent container started (systemd unit)')
@@ -179,6 +174,7 @@ export class UnitSupervisor {
         this.events.emit('exit', { name, code: null, signal: null, expected: true })
       }
     }
+    this.output.close(name)
     this.failed.delete(name)
     // Stopped by us or crashed earlier: neither should stay listed as failed in systemd.
     await this.bus.resetFailed(unit)
@@ -187,7 +183,7 @@ export class UnitSupervisor {
   /** Stops every running unit (daemon shutdown), then lets go of the bus. */
   async dispose(): Promise<void> {
     await Promise.all(this.names().map((name) => this.stop(name).catch((err: unknown) => this.log.error({ err, agent: name }, 'could not stop an agent unit'))))
-    clearInterval(this.logCheck)
+    this.output.dispose()
     this.watcher.dispose()
     this.bus.dispose()
   }
@@ -218,6 +214,7 @@ export class UnitSupervisor {
     const entry = name === undefined ? undefined : this.running.get(name)
     if (name === undefined || entry === undefined) return // a leftover being stopped, or not ours
     this.running.delete(name)
+    this.output.close(name)
     const expected = entry.stopping
     if (!expected) this.failed.add(name)
     const killed = down.exitKind === 'killed' || down.exitKind === 'dumped'
@@ -232,19 +229,6 @@ export class UnitSupervisor {
     }
     this.log.info({ agent: name, unit: down.unit, state: down.state, result: down.result, expected }, 'agent container unit went down')
     this.events.emit('exit', exit)
-  }
-
-  /** systemd appends to the log and never rotates it: copy it aside and empty it (O_APPEND follows). */
-  private capLog(name: string): void {
-    const file = this.paths.agentLog(name)
-    try {
-      mkdirSync(this.paths.logsDir, { recursive: true })
-      if (statSync(file).size <= Units.LOG_MAX_BYTES) return
-      copyFileSync(file, `${file}.1`)
-      truncateSync(file, 0)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ err, file }, 'could not rotate an agent log')
-    }
   }
 
   /** Names the unit's owner: a unit of the same name from another hive on this host is not touched. */
