@@ -66,8 +66,9 @@ describe('dead letters', () => {
     expect(text.stdout).toContain(`#${dead.id} operator → worker, 3 attempts`)
     expect(text.stdout).toContain(`hive retry ${dead.id} | hive discard ${dead.id}`)
     // The dashboard reads the same list over tRPC.
-    const viaApi = await dashboardQuery<DeadLetterView[]>('messages.deadLetters')
-    expect(viaApi.map((m) => m.id)).toContain(dead.id)
+    const viaApi = await dashboardQuery<{ dead_letters: DeadLetterView[]; next_before: number | null }>('messages.deadLetters')
+    expect(viaApi.dead_letters.map((m) => m.id)).toContain(dead.id)
+    expect(viaApi.next_before).toBeNull()
     // The manager heard of it as a helper event (and its turn ran on it).
     await hive.fake.waitForRequest((r) => r.summary?.turnText.includes('"event":"message_dead_lettered"') === true && r.summary.turnText.includes(`"id":${dead.id}`), 60_000)
     // It stays out of the queue: the worker is idle, nothing retries it by itself.

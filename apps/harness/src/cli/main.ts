@@ -4,7 +4,7 @@ import { isHiveError, type AgentView } from '@hive/mcp'
 import { HARNESS_VERSION } from '../adapters/version.ts'
 import { terminalSafe, terminalSafeJson } from '../domain/terminal-safe.ts'
 import { adminCall } from './admin-call.ts'
-import { readInbox } from './read-inbox.ts'
+import { DEFAULT_LIMIT, followPages, readInbox } from './paged-listings.ts'
 import { formatAge, renderTable } from './table.ts'
 
 interface JsonFlag {
@@ -256,11 +256,16 @@ program
 
 program
   .command('dead-letters')
-  .description('messages that failed too often (out of their queue until retried or discarded)')
+  .description('messages that failed too often (out of their queue until retried or discarded), newest first')
+  .option('--limit <n>', `how many (default ${DEFAULT_LIMIT})`, positiveId)
   .option('--json', 'machine-readable output')
   .action(
-    action(async (opts: JsonFlag) => {
-      const rows = await adminCall('dead_letters', {})
+    action(async (opts: JsonFlag & { limit?: number }) => {
+      const limit = opts.limit ?? DEFAULT_LIMIT
+      const { items: rows, more } = await followPages(limit, async (pageLimit, before) => {
+        const page = await adminCall('dead_letters', { limit: pageLimit, ...(before === undefined ? {} : { before }) })
+        return { items: page.dead_letters, next_before: page.next_before }
+      })
       if (opts.json) return printJson(rows)
       if (rows.length === 0) return out('(no dead letters)')
       for (const m of rows) {
@@ -268,6 +273,7 @@ program
         if (m.last_error) out(`    error: ${m.last_error.replaceAll('\n', '\n    ')}`)
         out(`    ${m.body.replaceAll('\n', '\n    ')}`)
       }
+      if (more) out(`(older dead letters not shown: hive dead-letters --limit ${limit * 2})`)
     }),
   )
 

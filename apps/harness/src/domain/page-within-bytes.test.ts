@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pageWithinBytes } from './page-within-bytes.ts'
+import { pageBefore, pageWithinBytes } from './page-within-bytes.ts'
 
 const item = (id: number, body: string) => ({ id, body })
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8')
@@ -17,5 +17,21 @@ describe('pageWithinBytes', () => {
     const huge = [item(1, 'x'.repeat(5000)), item(2, 'y')]
     expect(pageWithinBytes(huge, 100)).toEqual([huge[0]])
     expect(pageWithinBytes([], 100)).toEqual([])
+  })
+})
+
+describe('pageBefore', () => {
+  const rows = (n: number, body = 'b') => Array.from({ length: n }, (_, i) => item(n - i, body)) // newest first
+
+  it('gives the next page a cursor when the extra row or the byte bound left rows out, none at the end', () => {
+    expect(pageBefore(rows(3), 5, 1_000_000)).toEqual({ items: rows(3), nextBefore: null })
+    // limit + 1 fetched: one more exists.
+    expect(pageBefore(rows(6), 5, 1_000_000)).toEqual({ items: rows(6).slice(0, 5), nextBefore: 2 })
+    // Bytes cut the page before the limit.
+    const big = rows(4, 'x'.repeat(1000))
+    const page = pageBefore(big, 10, 2500)
+    expect(page.items.map((i) => i.id)).toEqual([4, 3])
+    expect(page.nextBefore).toBe(3)
+    expect(pageBefore([], 5, 100)).toEqual({ items: [], nextBefore: null })
   })
 })

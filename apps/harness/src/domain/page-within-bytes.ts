@@ -12,3 +12,14 @@ export function pageWithinBytes<T>(items: readonly T[], maxBytes: number): T[] {
   }
   return page
 }
+
+/**
+ * One page of a newest-first listing fetched as `limit + 1` rows (the extra row tells whether an
+ * older page exists): at most `limit` rows and about `maxBytes` of them, and the `before` cursor
+ * of the next page, null at the end.
+ */
+export function pageBefore<T extends { id: number }>(fetched: readonly T[], limit: number, maxBytes: number): { items: T[]; nextBefore: number | null } {
+  const items = pageWithinBytes(fetched.slice(0, limit), maxBytes)
+  const last = items.at(-1)
+  return { items, nextBefore: last && items.length < fetched.length ? last.id : null }
+}

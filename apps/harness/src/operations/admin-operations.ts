@@ -1,6 +1,6 @@
 import { adminOps, Limits, OPERATOR, type ControlCommand } from '@hive/mcp'
 import { readCapped } from '../adapters/capped-file.ts'
-import { pageWithinBytes } from '../domain/page-within-bytes.ts'
+import { pageBefore } from '../domain/page-within-bytes.ts'
 import { toMessageView } from '../services/message-view.ts'
 import type { HiveServices } from './hive-services.ts'
 import { defineOperations } from './operation.ts'
@@ -105,13 +105,18 @@ export const adminOperations = defineOperations<typeof adminOps, HiveServices>(a
   inbox: (s, { limit = Listing.INBOX, unread = false, before }) => {
     // One row past the page tells whether an older page exists.
     const rows = unread ? s.broker.unreadFor(OPERATOR, limit + 1, before) : s.broker.recentFor(OPERATOR, limit + 1, before)
-    const views = rows.slice(0, limit).map((m) => ({ ...toMessageView(m), read: m.deliveredAt !== null }))
-    const messages = pageWithinBytes(views, Limits.MAX_PAGE_BYTES)
-    const last = messages.at(-1)
-    return { unread: s.broker.unread(OPERATOR), messages, next_before: last && messages.length < rows.length ? last.id : null }
+    const page = pageBefore(
+      rows.map((m) => ({ ...toMessageView(m), read: m.deliveredAt !== null })),
+      limit,
+      Limits.MAX_PAGE_BYTES,
+    )
+    return { unread: s.broker.unread(OPERATOR), messages: page.items, next_before: page.nextBefore }
   },
   mark_read: async (s, { id }) => ({ marked: await s.broker.markRead(OPERATOR, id) }),
-  dead_letters: (s, { limit = Listing.DEAD_LETTERS, before }) => s.deadLetters.list(limit, before),
+  dead_letters: (s, { limit = Listing.DEAD_LETTERS, before }) => {
+    const page = s.deadLetters.list(limit, before)
+    return { dead_letters: page.items, next_before: page.nextBefore }
+  },
   retry_dead_letter: (s, { id }) => s.deadLetters.retry(id),
   discard_dead_letter: (s, { id }) => s.deadLetters.discard(id),
 

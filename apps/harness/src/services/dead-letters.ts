@@ -1,5 +1,6 @@
 import type { StoredMessage } from '@hive/db'
-import { HiveError, HiveErrorCode, type DeadLetterView } from '@hive/mcp'
+import { HiveError, HiveErrorCode, Limits, type DeadLetterView } from '@hive/mcp'
+import { pageBefore } from '../domain/page-within-bytes.ts'
 import type { Broker } from './broker.ts'
 import type { LiveBus } from './live-bus.ts'
 
@@ -12,8 +13,9 @@ export interface DeadLettersDeps {
 export class DeadLetters {
   constructor(private readonly deps: DeadLettersDeps) {}
 
-  list(limit: number, beforeId?: number): DeadLetterView[] {
-    return this.deps.broker.deadLetters(limit, beforeId).map(toDeadLetterView)
+  /** Newest first, a page at a time: a page holds at most `limit` of them and fits one socket line. */
+  list(limit: number, beforeId?: number): { items: DeadLetterView[]; nextBefore: number | null } {
+    return pageBefore(this.deps.broker.deadLetters(limit + 1, beforeId).map(toDeadLetterView), limit, Limits.MAX_PAGE_BYTES)
   }
 
   async retry(id: number): Promise<DeadLetterView> {

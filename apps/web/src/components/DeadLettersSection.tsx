@@ -20,11 +20,12 @@ export function DeadLettersSection() {
       toast('error', errorText(e))
     }
   }
-  const rows = letters.data ?? []
+  const rows = letters.data?.dead_letters ?? []
+  const more = (letters.data?.next_before ?? null) !== null
   return (
-    <Section title="D34D L3TT3RS" id="dead-letters" extra={<span className="count">{rows.length}</span>}>
+    <Section title="D34D L3TT3RS" id="dead-letters" extra={<span className="count">{more ? `${rows.length}+` : rows.length}</span>}>
       {letters.isPending ? <p className="muted">loading…</p> : null}
-      {letters.data?.length === 0 ? <p className="muted">no message failed too often</p> : null}
+      {letters.data?.dead_letters.length === 0 ? <p className="muted">no message failed too often</p> : null}
       <ul className="messages" aria-label="dead letters">
         {rows.map((m) => (
           <li key={m.id} className="dead-letter">
@@ -45,6 +46,7 @@ export function DeadLettersSection() {
           </li>
         ))}
       </ul>
+      {more ? <p className="muted">older dead letters: `hive dead-letters --limit 500`</p> : null}
     </Section>
   )
 }

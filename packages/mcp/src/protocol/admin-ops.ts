@@ -92,13 +92,16 @@ export const adminOps = {
     z.object({ unread: z.number().int(), messages: z.array(inboxMessageSchema), next_before: z.number().int().nullable() }),
   ),
   mark_read: op(z.object({ id: z.number().int().positive().optional() }).strict(), z.object({ marked: z.number().int() })),
-  /** Messages that failed too often, newest first; `before` pages back from an id. */
+  /**
+   * Messages that failed too often, newest first, one page at a time (at most `limit` and about
+   * Limits.MAX_PAGE_BYTES of them); `next_before` is the `before` of the next page, null at the end.
+   */
   dead_letters: op(
     z
       .object({ limit: z.number().int().min(1).max(Limits.MAX_LIST_LIMIT).optional(), before: z.number().int().positive().optional() })
       .strict()
       .default({}),
-    z.array(deadLetterViewSchema),
+    z.object({ dead_letters: z.array(deadLetterViewSchema), next_before: z.number().int().nullable() }),
   ),
   /** Back into its recipient's queue, attempts reset. */
   retry_dead_letter: op(byId, deadLetterViewSchema),
