@@ -19,4 +19,14 @@ describe('classifyFailedRun', () => {
     expect(run(400, 'API Error: 400 invalid_request_error', 'api_error')).toBe('turn_error')
     expect(run(undefined, 'claude exited 1: Error: tool crashed')).toBe('turn_error')
   })
+
+  it('does not take the model’s own words for an outage or a missing login once the model ran', () => {
+    for (const reason of ['completed', 'max_turns', 'aborted_tools', 'malformed_tool_use_exhausted']) {
+      expect(run(undefined, 'claude exited 1: please run /login, the connection refused', reason)).toBe('turn_error')
+      expect(run(null, 'Request timed out.', reason)).toBe('turn_error')
+    }
+    // A status from the API still speaks for itself.
+    expect(run(529, 'overloaded', 'completed')).toBe('model_unavailable')
+    expect(run(undefined, 'Not logged in · Please run /login', 'turn_setup_failed')).toBe('needs_login')
+  })
 })

@@ -15,17 +15,26 @@ const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key|authentica
 const NO_ANSWER = /connection (refused|error|reset)|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out|overloaded/i
 
 /**
+ * Terminal reasons under which the failure text is the CLI's or the API's own words. Any other
+ * (`completed`, `max_turns`…) means the model ran, so the text may be the model's: a message that
+ * makes the model write "please run /login" must not park its agent for ever.
+ */
+const TEXT_SPEAKS_FOR_THE_CLI = new Set([undefined, 'api_error', 'turn_setup_failed'])
+
+/**
  * Whose fault a failed run was. The model being unreachable (rate limit, overload, 5xx, network,
  * a model that does not exist) and a missing login are not the message's: it must not be used
  * up. Everything else is a turn error, which counts against the message.
  */
 export function classifyFailedRun(facts: FailedRunFacts): TurnFailure {
   const { apiStatus, terminalReason, text } = facts
-  if (apiStatus === 401 || apiStatus === 403 || NEEDS_LOGIN.test(text)) return 'needs_login'
+  if (apiStatus === 401 || apiStatus === 403) return 'needs_login'
   if (typeof apiStatus === 'number') {
     if (apiStatus === 404 || apiStatus === 408 || apiStatus === 409 || apiStatus === 429 || apiStatus >= 500) return 'model_unavailable'
     return 'turn_error'
   }
+  if (!TEXT_SPEAKS_FOR_THE_CLI.has(terminalReason)) return 'turn_error'
+  if (NEEDS_LOGIN.test(text)) return 'needs_login'
   if (terminalReason === 'api_error' || NO_ANSWER.test(text)) return 'model_unavailable'
   return 'turn_error'
 }
