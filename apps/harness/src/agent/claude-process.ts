@@ -130,6 +130,12 @@ export function runClaude(input: RunClaudeInput): Promise<ClaudeRun> {
       reject(err)
     })
     child.once('exit', (code, signal) => {
+      // A stopped run's escalation ends here, not seconds later at a process group id the
+      // system may have handed to someone else: what is left of the group is killed now.
+      if (input.signal?.aborted) {
+        for (const t of timers.splice(0)) clearTimeout(t)
+        signalGroup('SIGKILL')
+      }
       // 'close' waits for the pipes; a grandchild holding them must not wedge the turn.
       timers.push(
         setTimeout(() => {
