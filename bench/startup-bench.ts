@@ -14,7 +14,6 @@ import { agentProcesses, rssMb } from './process-probe.ts'
 import { nowMs, summarize, type Latency } from './stats.ts'
 
 const HIVE_BIN = fileURLToPath(new URL('../apps/harness/bin/hive.mjs', import.meta.url))
-const AGENT_BIN = fileURLToPath(new URL('../apps/harness/bin/hive-agent.mjs', import.meta.url))
 
 const Bench = {
   /** Every wait on the hive has a bound: a turn of the fake model takes seconds, not minutes. */
@@ -169,14 +168,23 @@ async function harnessRss(home: string): Promise<Map<string, number>> {
   return new Map([...reads].map(([agent, mbs]) => [agent, median(mbs)]))
 }
 
+/** The command claude starts for the `hyperhive` server: what the agent's turn loop wrote in its MCP config. */
+function mcpCommandOf(home: string, agent: string): { command: string; args: string[] } {
+  const config = JSON.parse(readFileSync(join(home, 'run', 'agents', agent, 'claude-mcp-config.json'), 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> }
+  const server = config.mcpServers.hyperhive
+  if (!server) throw new Error(`no hyperhive server in ${agent}'s MCP config`)
+  return server
+}
+
 /**
- * `hive-agent mcp` as claude starts it: spawn, `initialize`, then `notifications/initialized` and
+ * `hive-agent mcp` exactly as claude starts it (the agent's MCP config: a relay to the server its
+ * `hive-agent serve` hosts): spawn, `initialize`, then `notifications/initialized` and
  * `tools/list`; the clock stops at the tools/list answer.
  */
-function mcpColdStart(socket: string, env: NodeJS.ProcessEnv): Promise<number> {
+function mcpColdStart({ command, args }: { command: string; args: string[] }, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = nowMs()
-    const child = spawn(process.execPath, [AGENT_BIN, 'mcp', '--socket', socket], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error('hive-agent mcp did not answer tools/list within 30 s'))
@@ -212,10 +220,11 @@ function mcpColdStart(socket: string, env: NodeJS.ProcessEnv): Promise<number> {
 
 async function benchMcp(daemon: HiveDaemon, agent: string, samples: number): Promise<Pick<StartupResults['mcp'], 'cold_start' | 'node_floor'>> {
   const env = { PATH: process.env.PATH, HOME: daemon.home, HIVE_SOCKET: agentSocketPath(daemon.home, agent) }
+  const mcpCommand = mcpCommandOf(daemon.home, agent)
   const cold: number[] = []
   const floor: number[] = []
   for (let i = 0; i < samples + Bench.WARMUP_RUNS; i++) {
-    const ms = await mcpColdStart(env.HIVE_SOCKET, env)
+    const ms = await mcpColdStart(mcpCommand, env)
     const node = (await timeNode(['-e', '0'], env)).ms
     if (i < Bench.WARMUP_RUNS) continue
     cold.push(ms)

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, describe, expect, it } from 'vitest'
+import { hostMcpServer, type McpHost } from '@hive/mcp/mcp-host'
 import { useHive } from './support/hive-fixture.ts'
 
 const HIVE_AGENT = fileURLToPath(new URL('../bin/hive-agent.mjs', import.meta.url))
@@ -127,5 +129,59 @@ describe('hive-agent mcp', () => {
     expect((await daemon.cli('send', 'worker', 'hi')).stderr).toContain('recipient "worker" is destroyed')
     expect((await daemon.cli('destroy', 'worker', '--purge')).stdout).toContain('purged')
     expect((await daemon.cliJson<{ name: string }[]>('list', '--all', '--json')).map((a) => a.name)).toEqual(['manager'])
+  })
+})
+
+/**
+ * What claude starts on every turn: `hive-agent mcp --relay <path>`, a pipe to the MCP server that
+ * `hive-agent serve` hosts (hosted here by the test, as serve does).
+ */
+describe('hive-agent mcp --relay', () => {
+  const { daemon } = useHive({ agents: ['worker'], stopped: true })
+  const hosts: McpHost[] = []
+  const hostErrors: unknown[] = []
+  const hostDir = mkdtempSync(join(tmpdir(), 'hive-mcp-host-'))
+  afterAll(() => {
+    for (const host of hosts) host.close()
+    rmSync(hostDir, { recursive: true, force: true })
+  })
+
+  async function host(agent: string): Promise<string> {
+    const path = join(hostDir, `${agent}.sock`)
+    hosts.push(await hostMcpServer(path, { socketPath: join(daemon.home, 'run', 'agents', agent, 'mcp.sock'), version: 'test' }, (err) => hostErrors.push(err)))
+    return path
+  }
+  const relayed = async (path: string): Promise<Client> => {
+    const client = new Client({ name: 'test', version: '0' })
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [HIVE_AGENT, 'mcp', '--relay', path], env: { PATH: process.env.PATH ?? '' } }))
+    return client
+  }
+
+  it('serves the same role surface and tools through the relay, one session per relay process', async () => {
+    const path = await host('worker')
+    const first = await relayed(path)
+    expect(first.getServerVersion()?.name).toBe('hyperhive')
+    expect((await first.listTools()).tools.map((t) => t.name).sort()).toEqual(['recv', 'send'])
+    const sent = (await first.callTool({ name: 'send', arguments: { to: 'operator', body: 'through the relay' } })) as ToolResult
+    expect(sent.content[0]?.text).toBe('sent to operator (1 message)')
+    expect((await daemon.cliJson<{ messages: { from: string; body: string }[] }>('inbox', '--json')).messages[0]).toMatchObject({ from: 'worker', body: 'through the relay' })
+    await first.close()
+    // The host outlives a session: the next turn's relay gets a fresh one.
+    const second = await relayed(path)
+    expect((await second.callTool({ name: 'recv', arguments: {} }) as ToolResult).content[0]?.text).toBe('(empty)')
+    await second.close()
+    expect(hostErrors).toEqual([])
+  })
+
+  it('says where it could not connect and exits 1 when no serve hosts the server', () => {
+    const missing = join(hostDir, 'nobody.sock')
+    let failure: { status: number; stderr: string } | undefined
+    try {
+      execFileSync(process.execPath, [HIVE_AGENT, 'mcp', '--relay', missing], { input: '', stdio: 'pipe', encoding: 'utf8' })
+    } catch (e) {
+      failure = e as { status: number; stderr: string }
+    }
+    expect(failure?.status).toBe(1)
+    expect(failure?.stderr).toContain(`cannot reach the MCP server of hive-agent serve at ${missing}`)
   })
 })

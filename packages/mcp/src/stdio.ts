@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { JsonLinesClient } from './json-lines/json-lines-client.ts'
 import { managerSurface } from './protocol/agent-ops.ts'
@@ -14,11 +15,12 @@ export interface StdioServerOptions {
 }
 
 /**
- * `hive-agent mcp`: the stdio MCP server `claude` spawns. Every tool call is relayed to the
- * agent's socket; the daemon decides what this identity may do. Only `commit_config` acts here,
- * on the repos this process can already write. Never writes to stdout itself.
+ * One MCP session of the `hyperhive` server over a pair of streams (stdio, or a connection the
+ * relay brought): every tool call goes to the agent's socket on a connection of its own; the
+ * daemon decides what this identity may do. Only `commit_config` acts here, on the repos this
+ * process can already write. Resolves once the session is up; `ended` fires when it is over.
  */
-export async function runStdioServer({ socketPath, version, agentsDir, gitIdentity = {} }: StdioServerOptions): Promise<void> {
+export async function serveMcpSession(input: Readable, output: Writable, { socketPath, version, agentsDir, gitIdentity = {} }: StdioServerOptions, ended: () => void = () => undefined): Promise<() => void> {
   const client = await JsonLinesClient.connect(socketPath, managerSurface)
   const { name, role } = await client.call('whoami')
   const commitConfig = createConfigCommitter({
@@ -31,18 +33,25 @@ export async function runStdioServer({ socketPath, version, agentsDir, gitIdenti
     },
   })
   const server = createServer({ role, version, call: client.call.bind(client), commitConfig })
-  const transport = new StdioServerTransport()
-  // claude ends our stdin when its turn is over; the socket connection must not keep us alive.
+  const transport = new StdioServerTransport(input, output)
   let closing = false
   const shutdown = () => {
     // server.close() fires transport.onclose again: close once.
     if (closing) return
     closing = true
     client.close()
-    void server.close()
+    void server.close().finally(ended)
   }
-  process.stdin.once('end', shutdown)
+  // The client ends its side when its turn is over; the daemon connection must not outlive it.
+  input.once('end', shutdown)
+  input.once('close', shutdown)
   transport.onclose = shutdown
   client.onClose(shutdown)
   await server.connect(transport)
+  return shutdown
+}
+
+/** `hive-agent mcp` without a relay: the stdio MCP server `claude` spawns, in this process. Never writes to stdout itself. */
+export async function runStdioServer(options: StdioServerOptions): Promise<void> {
+  await serveMcpSession(process.stdin, process.stdout, options)
 }

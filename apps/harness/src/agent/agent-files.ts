@@ -11,9 +11,10 @@ export interface AgentFiles {
 
 /**
  * Files the turn loop hands to `claude`, written next to the socket at boot: the role's system
- * prompt and an MCP config that re-invokes this install's `hive-agent mcp` on the same socket.
+ * prompt and an MCP config that starts this install's `hive-agent mcp`, relaying to the MCP server
+ * `hive-agent serve` hosts at `mcpRelaySocket`.
  */
-export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'manager', socketPath: string): AgentFiles {
+export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'manager', mcpRelaySocket: string): AgentFiles {
   // In a container the run dir is on its fresh tmpfs.
   mkdirSync(runDir, { recursive: true, mode: 0o700 })
   const template = readFileSync(join(InstallPaths.PROMPTS_DIR, `${role}.md`), 'utf8')
@@ -26,7 +27,7 @@ export function writeAgentFiles(runDir: string, name: string, role: 'agent' | 'm
       [MCP_SERVER_NAME]: {
         type: 'stdio',
         command: process.execPath,
-        args: [InstallPaths.AGENT_BIN, 'mcp', '--socket', socketPath],
+        args: [InstallPaths.AGENT_BIN, 'mcp', '--relay', mcpRelaySocket],
       },
     },
   }

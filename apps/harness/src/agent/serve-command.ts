@@ -1,11 +1,17 @@
+import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
+import { hostMcpServer } from '@hive/mcp/mcp-host'
 import { env } from '../adapters/env.ts'
 import { createLogger } from '../adapters/logger.ts'
 import { defaultClaudeBin } from '../adapters/claude-command.ts'
+import { mcpServerOptions } from './mcp-options.ts'
 import { startModelForwarder } from './model-forwarder.ts'
 import { runTurnLoop } from './turn-loop.ts'
 import { TerminalHost } from './terminal-host.ts'
+
+/** In the agent's run dir (its container's tmpfs): where `hive-agent mcp --relay` finds the MCP server. */
+const MCP_HOST_SOCKET_NAME = 'mcp-host.sock'
 
 /** `hive-agent serve`: the turn loop, the model forwarder (isolated runtimes) and the terminals. */
 export async function serveAgent(): Promise<void> {
@@ -27,8 +33,13 @@ export async function serveAgent(): Promise<void> {
     env: claudeEnv,
     log,
   })
+  // claude's MCP server for every turn, hosted here once; each turn's `hive-agent mcp` only relays to it.
+  const mcpRelaySocket = join(env.HIVE_RUN_DIR, MCP_HOST_SOCKET_NAME)
+  mkdirSync(env.HIVE_RUN_DIR, { recursive: true, mode: 0o700 })
+  const mcpHost = await hostMcpServer(mcpRelaySocket, mcpServerOptions(env.HIVE_SOCKET), (err) => log.warn({ err }, 'an MCP session failed'))
   try {
     await runTurnLoop({
+      mcpRelaySocket,
       socketPath: env.HIVE_SOCKET,
       stateDir: env.HIVE_STATE_DIR,
       runDir: env.HIVE_RUN_DIR,
@@ -42,6 +53,7 @@ export async function serveAgent(): Promise<void> {
     log.fatal({ err: e }, 'turn loop stopped')
     process.exitCode = 1
   } finally {
+    mcpHost.close()
     // Open terminals would keep the process, and so the container, alive.
     terminals.dispose()
   }

@@ -45,6 +45,8 @@ type TurnOutcome =
 
 export interface TurnLoopOptions {
   socketPath: string
+  /** The MCP server this serve hosts, which each turn's `hive-agent mcp --relay` pipes to. */
+  mcpRelaySocket: string
   stateDir: string
   runDir: string
   claudeBin: string
@@ -88,7 +90,7 @@ class TurnLoop {
     const { name, role } = await client.call('whoami')
     const { requeued } = await client.call('requeue')
     opts.log.info({ agent: name, role, requeued }, 'turn loop started')
-    const files = writeAgentFiles(opts.runDir, name, role, opts.socketPath)
+    const files = writeAgentFiles(opts.runDir, name, role, opts.mcpRelaySocket)
     opts.signal.addEventListener('abort', () => client.close(), { once: true })
     return new TurnLoop(client, name, role, files, opts)
   }
