@@ -13,7 +13,9 @@ import { agentSocketPath, connectAdmin } from '../apps/harness/test/support/sock
 import { agentProcesses, rssMb } from './process-probe.ts'
 import { nowMs, summarize, type Latency } from './stats.ts'
 
-const HIVE_BIN = fileURLToPath(new URL('../apps/harness/bin/hive.mjs', import.meta.url))
+/** `hive` as installed: the sh bin running the CLI's startup snapshot. */
+const HIVE_CLI = fileURLToPath(new URL('../apps/harness/bin/hive', import.meta.url))
+const HIVE_ESM_BIN = fileURLToPath(new URL('../apps/harness/bin/hive.mjs', import.meta.url))
 
 const Bench = {
   /** Every wait on the hive has a bound: a turn of the fake model takes seconds, not minutes. */
@@ -45,6 +47,8 @@ export interface StartupSize {
 interface CliFigures {
   list: Latency
   help: Latency
+  /** `hive list` through the ES module bin (no snapshot): the fallback's cost. */
+  list_esm: Latency
   node_floor: Latency
   list_peak_rss_mb: number
   help_peak_rss_mb: number
@@ -63,7 +67,7 @@ interface TurnFigures {
 
 /** The figures as bench/results.json holds them. */
 export interface StartupResults {
-  cli: CliFigures & { list_wall_ms: number; node_floor_ms: number; list_vs_node: number; help_wall_ms: number }
+  cli: CliFigures & { list_wall_ms: number; node_floor_ms: number; list_vs_node: number; help_wall_ms: number; list_esm_wall_ms: number }
   agent: {
     /** Median VmRSS of the idle workers' `hive-agent serve` (no turn run yet). */
     idle_rss_mb: number
@@ -94,51 +98,58 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 interface Timed {
   ms: number
-  /** Peak RSS (getrusage maxrss) in MiB, when asked for. */
+  /** Peak RSS in MiB (GNU time's maximum resident set size), when asked for. */
   peakMb?: number
 }
 
+const GNU_TIME = '/usr/bin/time'
+
 /**
- * One node process from spawn to exit and its closed pipes, as a shell would time it. With
- * `peak`, a preload records its maxrss at exit (a separate pass: the preload costs a little).
+ * One process from spawn to exit and its closed pipes, as a shell would time it. With `peak`, it
+ * runs under GNU time for its maximum RSS (a separate pass: time itself costs a little).
  */
-function timeNode(args: string[], env: NodeJS.ProcessEnv, peak = false): Promise<Timed> {
-  const peakFile = peak ? join(tmpdir(), `hive-bench-maxrss-${process.pid}-${Math.random().toString(36).slice(2)}`) : undefined
-  const preload = peakFile
-    ? ['--import', `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(${JSON.stringify(peakFile)},String(process.resourceUsage().maxRSS)))`]
-    : []
+function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv, peak = false): Promise<Timed> {
+  const [file, argv] = peak ? [GNU_TIME, ['-f', 'maxrss_kb=%M', command, ...args]] : [command, args]
   return new Promise((resolve, reject) => {
     const t0 = nowMs()
-    const child = spawn(process.execPath, [...preload, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(file, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 4096)))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4096)))
     child.once('error', reject)
     child.once('close', (code) => {
       const ms = nowMs() - t0
-      if (code !== 0) return reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`))
-      if (!peakFile) return resolve({ ms })
-      const kb = Number(readFileSync(peakFile, 'utf8'))
-      rmSync(peakFile, { force: true })
-      resolve({ ms, peakMb: round1(kb / 1024) })
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))
+      const kb = /maxrss_kb=(\d+)/.exec(stderr)?.[1]
+      resolve(peak && kb ? { ms, peakMb: round1(Number(kb) / 1024) } : { ms })
     })
   })
 }
 
-/** `hive list` against the running daemon, `hive --help`, and node's own floor, interleaved. */
+/**
+ * `hive list` against the running daemon and `hive --help` as an operator runs them (the sh bin,
+ * on the CLI's startup snapshot), `hive list` through the ES module bin, and node's own floor,
+ * interleaved.
+ */
 async function benchCli(daemon: HiveDaemon, samples: number): Promise<CliFigures> {
   const env = { PATH: process.env.PATH, HOME: daemon.home, HIVE_HOME: daemon.home }
-  const runs = { list: [HIVE_BIN, 'list'], help: [HIVE_BIN, '--help'], node_floor: ['-e', '0'] }
-  const times = { list: [] as number[], help: [] as number[], node_floor: [] as number[] }
+  const runs = {
+    list: [HIVE_CLI, ['list']],
+    help: [HIVE_CLI, ['--help']],
+    list_esm: [process.execPath, [HIVE_ESM_BIN, 'list']],
+    node_floor: [process.execPath, ['-e', '0']],
+  } satisfies Record<string, [string, string[]]>
+  const times = { list: [] as number[], help: [] as number[], list_esm: [] as number[], node_floor: [] as number[] }
   for (let i = 0; i < samples + Bench.WARMUP_RUNS; i++) {
-    for (const [name, args] of Object.entries(runs) as [keyof typeof runs, string[]][]) {
-      const { ms } = await timeNode(args, env)
+    for (const [name, [command, args]] of Object.entries(runs) as [keyof typeof runs, [string, string[]]][]) {
+      const { ms } = await timeProcess(command, args, env)
       if (i >= Bench.WARMUP_RUNS) times[name].push(ms)
     }
   }
-  const peak = async (args: string[]) => median(await Promise.all([0, 1, 2].map(async () => (await timeNode(args, env, true)).peakMb ?? NaN)))
+  const peak = async ([command, args]: [string, string[]]) => median(await Promise.all([0, 1, 2].map(async () => (await timeProcess(command, args, env, true)).peakMb ?? NaN)))
   return {
     list: summarize(times.list),
     help: summarize(times.help),
+    list_esm: summarize(times.list_esm),
     node_floor: summarize(times.node_floor),
     list_peak_rss_mb: await peak(runs.list),
     help_peak_rss_mb: await peak(runs.help),
@@ -225,7 +236,7 @@ async function benchMcp(daemon: HiveDaemon, agent: string, samples: number): Pro
   const floor: number[] = []
   for (let i = 0; i < samples + Bench.WARMUP_RUNS; i++) {
     const ms = await mcpColdStart(mcpCommand, env)
-    const node = (await timeNode(['-e', '0'], env)).ms
+    const node = (await timeProcess(process.execPath, ['-e', '0'], env)).ms
     if (i < Bench.WARMUP_RUNS) continue
     cold.push(ms)
     floor.push(node)
@@ -358,6 +369,7 @@ export async function benchStartup(size: StartupSize, step: (s: string) => void)
         node_floor_ms: Math.round(cli.node_floor.p50_ms),
         list_vs_node: Math.round((cli.list.p50_ms / cli.node_floor.p50_ms) * 100) / 100,
         help_wall_ms: Math.round(cli.help.p50_ms),
+        list_esm_wall_ms: Math.round(cli.list_esm.p50_ms),
         ...cli,
       },
       agent: {
@@ -383,6 +395,7 @@ export function startupRows(r: StartupResults): [string, string, string, string]
   return [
     ['cli.list_wall_ms', String(r.cli.list_wall_ms), `node -e 0: ${r.cli.node_floor_ms}`, `≤ 100 ms, ≤ 2.5× node (${r.cli.list_vs_node}×)`],
     ['cli.help_wall_ms', String(r.cli.help_wall_ms), `node -e 0: ${r.cli.node_floor_ms}`, ''],
+    ['cli.list_esm_wall_ms', String(r.cli.list_esm_wall_ms), 'without the snapshot', ''],
     ['cli.list_peak_rss_mb', String(r.cli.list_peak_rss_mb), `node -e 0: ${r.cli.node_floor_peak_rss_mb}`, ''],
     ['agent.idle_rss_mb', String(r.agent.idle_rss_mb), `max ${r.agent.idle_rss_max_mb}, after turns ${r.agent.after_turns_rss_mb}`, '≤ 50 MB'],
     ['daemon.rss_mb_10_agents', String(r.daemon.rss_mb_10_agents), `${r.daemon.agents} agents with the manager`, ''],

@@ -66,11 +66,12 @@ buildNpmPackage {
     # Workspace links in node_modules (@hive/* → ../../apps, ../../packages) stay relative.
     cp -a package.json node_modules apps packages prisma nix $lib/
     rm -rf $lib/apps/web/.next
-    for bin in hive hive-agent; do
-      makeWrapper ${nodejs_22}/bin/node $out/bin/$bin \
-        --add-flags $lib/apps/harness/bin/$bin.mjs \
-        --prefix PATH : ${lib.makeBinPath [ git util-linux ]}
-    done
+    # hive is a sh script that runs node on the CLI's startup snapshot (built above by this node).
+    makeWrapper $lib/apps/harness/bin/hive $out/bin/hive \
+      --prefix PATH : ${lib.makeBinPath [ nodejs_22 git util-linux ]}
+    makeWrapper ${nodejs_22}/bin/node $out/bin/hive-agent \
+      --add-flags $lib/apps/harness/bin/hive-agent.mjs \
+      --prefix PATH : ${lib.makeBinPath [ git util-linux ]}
     runHook postInstall
   '';
 

@@ -2,7 +2,8 @@
 // `npm run build`: the harness's bins as bundled JavaScript (esbuild), so nothing compiles
 // TypeScript at run time. `--if-stale` builds only when a source is newer than the last build.
 // The dashboard export is built by `npm run build -w @hive/web` (npm start and npm test run both).
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -21,7 +22,13 @@ const BINS = [
 /** Resolved from node_modules at run time: native addons, and packages that load files beside themselves. */
 const EXTERNAL = ['better-sqlite3', 'node-pty', '@prisma/*', 'dbus-next']
 
-const SOURCES = ['apps/harness/src', 'apps/harness/prompts', 'packages/mcp/src', 'packages/db/src', 'packages/db/tools', 'prisma', 'package-lock.json']
+const SOURCES = ['apps/harness/src', 'apps/harness/prompts', 'apps/harness/package.json', 'packages/mcp/src', 'packages/db/src', 'packages/db/tools', 'prisma', 'package-lock.json']
+
+/** The harness's version, stamped into the bundles (the CLI snapshot cannot read package.json by its own URL). */
+const VERSION = JSON.parse(readFileSync(join(root, 'apps/harness/package.json'), 'utf8')).version
+
+/** A snapshot runs only on the Node that built it: another Node makes the build stale. */
+const stampOf = () => `${process.version}\n`
 
 function newest(path) {
   const full = join(root, path)
@@ -38,7 +45,7 @@ function newest(path) {
 
 /** Whether the bundle is missing or older than a source it is built from. */
 export function isStale() {
-  if (!existsSync(STAMP)) return true
+  if (!existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== stampOf()) return true
   const built = statSync(STAMP).mtimeMs
   return SOURCES.some((s) => newest(s) > built)
 }
@@ -68,14 +75,44 @@ export async function build() {
       sourcemap: 'linked',
       legalComments: 'none',
       logLevel: 'warning',
+      define: { __HIVE_VERSION__: JSON.stringify(VERSION) },
     })
   }
-  writeFileSync(join(next, '.built'), `${new Date().toISOString()}\n`)
+  await buildCliSnapshot(esbuild, next)
+  writeFileSync(join(next, '.built'), stampOf())
   const old = `${OUT_DIR}.old-${process.pid}`
   if (existsSync(OUT_DIR)) renameSync(OUT_DIR, old)
   renameSync(next, OUT_DIR)
   rmSync(old, { recursive: true, force: true })
   return Date.now() - started
+}
+
+/**
+ * The CLI's V8 startup snapshot, `hive.blob`: one CommonJS file (a snapshot loads no modules but
+ * Node's own) run by `node --build-snapshot`, so commander and the protocol's schemas are already
+ * loaded when a verb starts. bin/hive uses it, and falls back to the ES module bin without it.
+ */
+async function buildCliSnapshot(esbuild, dir) {
+  const entry = join(dir, 'hive-snapshot.cjs')
+  await esbuild({
+    absWorkingDir: root,
+    entryPoints: ['apps/harness/src/cli/snapshot-entry.ts'],
+    outfile: entry,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20.19',
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { __HIVE_VERSION__: JSON.stringify(VERSION), 'import.meta.url': 'undefined' },
+  })
+  const r = spawnSync(process.execPath, ['--snapshot-blob', join(dir, 'hive.blob'), '--build-snapshot', entry], {
+    cwd: dir,
+    // commander requires child_process at load: Node notes it is "not yet fully verified" in snapshots.
+    env: { ...process.env, NODE_OPTIONS: '', NODE_NO_WARNINGS: '1' },
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`building the CLI snapshot failed (${r.status ?? r.signal}): ${r.stderr}`)
 }
 
 /** For test and bench setups: build once when the sources changed. */

@@ -84,8 +84,9 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
       ['worker', 'nspawn', true, 'running'],
     ])
     // nspawn runs as host root; its payloads never do: each hive-agent runs as its agent's range base.
+    // The container is running before its payload has exec'd hive-agent: give it the moment.
+    await expect.poll(() => hostUidsOf('/project/apps/harness/bin/hive-agent.mjs').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
     const agentUids = hostUidsOf('/project/apps/harness/bin/hive-agent.mjs')
-    expect(agentUids.length).toBeGreaterThanOrEqual(2)
     expect(agentUids.every((u) => u >= 0x24000000)).toBe(true)
     expect(new Set(agentUids).size).toBe(2)
   })

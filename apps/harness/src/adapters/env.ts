@@ -76,7 +76,19 @@ function parseEnv(): Env {
   return { ...parsed.data, HIVE_HOME: resolve(parsed.data.HIVE_HOME) }
 }
 
-export const env = parseEnv()
+let parsedEnv: Env | undefined
+const parsed = (): Env => (parsedEnv ??= parseEnv())
+
+/**
+ * Parsed on its first read, not at import: the CLI's startup snapshot (scripts/build.mjs) loads
+ * this module when it is built, and must see the environment of each run, not the build's.
+ */
+export const env: Env = new Proxy({} as Env, {
+  get: (_target, key) => parsed()[key as keyof Env],
+  has: (_target, key) => key in parsed(),
+  ownKeys: () => Reflect.ownKeys(parsed()),
+  getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(parsed(), key),
+})
 
 /** Secrets of the operator that reach the model only through the gateway, never a container. */
 const OPERATOR_SECRETS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] as const

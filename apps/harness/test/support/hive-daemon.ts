@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline'
 import { GuardMessage } from '../../src/main/process-guards.ts'
 
 const HIVE_BIN = fileURLToPath(new URL('../../bin/hive.mjs', import.meta.url))
+/** What `hive <verb>` runs for an operator: the sh bin on the CLI's startup snapshot. */
+const HIVE_CLI = fileURLToPath(new URL('../../bin/hive', import.meta.url))
 
 export interface CliResult {
   code: number | null
@@ -88,7 +90,7 @@ export class HiveDaemon {
 
   cli(...args: string[]): Promise<CliResult> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [HIVE_BIN, ...args], { env: this.childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] })
+      const child = spawn(HIVE_CLI, args, { env: this.childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] })
       let stdout = ''
       let stderr = ''
       // Decoded as a stream: a chunk boundary may fall inside a multi-byte character.
