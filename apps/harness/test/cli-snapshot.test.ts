@@ -41,7 +41,7 @@ describe('the CLI startup snapshot', () => {
     const viaSnapshot = hive(['bogus-verb'])
     expect(viaSnapshot.status).toBe(1)
     expect(viaSnapshot.stderr).toContain("unknown command 'bogus-verb'")
-    for (const env of [{ NODE_OPTIONS: '--max-old-space-size=64' }, { HIVE_NO_SNAPSHOT: '1' }]) {
+    for (const env of [{ NODE_OPTIONS: '--max-old-space-size=64' }, { HIVE_NO_SNAPSHOT: '1' }] as Record<string, string>[]) {
       const r = hive(['bogus-verb'], env)
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: viaSnapshot.status, stderr: viaSnapshot.stderr })
     }
