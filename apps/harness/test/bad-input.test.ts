@@ -147,8 +147,8 @@ describe('bad input is refused clearly and changes nothing', () => {
 })
 
 describe('socket paths over the unix limit are refused, not truncated', () => {
-  // A 70-byte home: the admin socket and the manager's fit, agent names of at most 12 characters do
-  // (run/agents/<name>/gateway.sock adds 25 bytes to the name; the limit is 107).
+  // A 70-byte home: the admin socket and the manager's fit, agent names of at most 11 characters do
+  // (run/agents/<name>/mcp-host.sock adds 26 bytes to the name; the limit is 107).
   const parent = mkdtempSync(join(tmpdir(), 'hive-test-'))
   const home = join(parent, 'h'.repeat(70 - parent.length - 1))
   const daemon = new HiveDaemon(home, {})
@@ -166,20 +166,22 @@ describe('socket paths over the unix limit are refused, not truncated', () => {
   })
 
   it('refuses a spawn whose sockets would not fit, naming the path and the limit, and creates nothing', async () => {
-    const name = 'thirteen-char'
+    const name = 'twelve-chars'
     const r = await daemon.cli('spawn', name)
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`socket path ${join(home, 'run', 'agents', name, 'gateway.sock')} would be 108 bytes`)
-    expect(r.stderr).toContain('over the 107-byte limit of a unix socket path; use a name of at most 12 characters, or a shorter HIVE_HOME')
+    expect(r.stderr).toContain(`socket path ${join(home, 'run', 'agents', name, 'mcp-host.sock')} would be 108 bytes`)
+    expect(r.stderr).toContain('over the 107-byte limit of a unix socket path; use a name of at most 11 characters, or a shorter HIVE_HOME')
     for (const dir of [join(home, 'agents', name), join(home, 'applied', name), join(home, 'run', 'agents', name)]) expect(existsSync(dir)).toBe(false)
     expect((await daemon.cliJson<{ name: string }[]>('list', '--json', '--all')).map((a) => a.name)).toEqual(['manager'])
   })
 
   it('spawns a name one character shorter with every socket under its full name', async () => {
-    const name = 'twelve-chars'
+    const name = 'eleven-char'
     const r = await daemon.cli('spawn', name)
     expect(r.code, r.stderr).toBe(0)
     for (const socket of ['mcp.sock', 'gateway.sock', 'pty.sock']) expect(existsSync(join(home, 'run', 'agents', name, socket))).toBe(true)
+    // The harness's own, once it is up (process runtime: in the same run dir).
+    await expect.poll(() => existsSync(join(home, 'run', 'agents', name, 'mcp-host.sock')), { timeout: 30_000 }).toBe(true)
     expect(await daemon.cli('destroy', name, '--purge')).toMatchObject({ code: 0 })
   })
 
@@ -188,7 +190,7 @@ describe('socket paths over the unix limit are refused, not truncated', () => {
     const refused = new HiveDaemon(longHome, { ...claudeTestEnv(fake.url), HIVE_PORT: '0' })
     const r = await refused.cli('serve')
     expect(r.code).toBe(1)
-    expect(r.stderr).toBe(`hive serve: HIVE_HOME ${longHome} is too long: socket path ${longHome}/run/agents/manager/gateway.sock would be 140 bytes, over the 107-byte limit of a unix socket path; use a HIVE_HOME of at most 75 bytes\n`)
+    expect(r.stderr).toBe(`hive serve: HIVE_HOME ${longHome} is too long: socket path ${longHome}/run/agents/manager/mcp-host.sock would be 141 bytes, over the 107-byte limit of a unix socket path; use a HIVE_HOME of at most 74 bytes\n`)
     expect(existsSync(longHome)).toBe(false)
   })
 })

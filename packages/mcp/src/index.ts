@@ -1,5 +1,5 @@
 // No MCP SDK here (its server is `@hive/mcp/stdio`): the daemon, the CLI and the turn loop load this.
-export { mcpToolNames, MCP_SERVER_NAME } from './protocol/tool-names.ts'
+export { mcpToolNames, MCP_HOST_SOCKET_NAME, MCP_SERVER_NAME } from './protocol/tool-names.ts'
 export { JsonLinesClient } from './json-lines/json-lines-client.ts'
 export { HiveError, HiveErrorCode, isHiveError } from './protocol/hive-error.ts'
 export { Limits } from './protocol/limits.ts'

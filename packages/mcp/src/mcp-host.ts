@@ -12,19 +12,30 @@ export interface McpHost {
  * socket, instead of loading the MCP SDK and its schemas each time. Each connection is one MCP
  * session with its own connection to the agent's socket, as a stdio server process had.
  */
-export async function hostMcpServer(listenPath: string, options: StdioServerOptions, onError: (err: unknown) => void): Promise<McpHost> {
+export async function hostMcpServer(
+  listenPath: string,
+  options: StdioServerOptions,
+  onError: (err: unknown) => void,
+  /** The server's code could not be loaded (a rebuild replaced it under a running serve): serve must restart. */
+  onUnloadable: (err: unknown) => void,
+): Promise<McpHost> {
   const sessions = new Set<Socket>()
   const server = createSocketServer((socket) => {
     sessions.add(socket)
     socket.once('close', () => sessions.delete(socket))
     socket.on('error', onError)
     // The SDK loads with the first session (the first turn), not with an idle agent.
-    import('./stdio.ts')
-      .then(({ serveMcpSession }) => serveMcpSession(socket, socket, options, () => socket.end()))
-      .catch((err: unknown) => {
-        onError(err)
+    import('./stdio.ts').then(
+      ({ serveMcpSession }) =>
+        serveMcpSession(socket, socket, options, () => socket.end()).catch((err: unknown) => {
+          onError(err)
+          socket.destroy()
+        }),
+      (err: unknown) => {
         socket.destroy()
-      })
+        onUnloadable(err)
+      },
+    )
   })
   rmSync(listenPath, { force: true }) // a previous serve's
   await new Promise<void>((resolve, reject) => {

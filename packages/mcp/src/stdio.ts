@@ -21,8 +21,25 @@ export interface StdioServerOptions {
  * process can already write. Resolves once the session is up; `ended` fires when it is over.
  */
 export async function serveMcpSession(input: Readable, output: Writable, { socketPath, version, agentsDir, gitIdentity = {} }: StdioServerOptions, ended: () => void = () => undefined): Promise<() => void> {
+  // The client may leave while we connect: heard before the first await, checked after each.
+  let inputGone = input.destroyed || input.readableEnded
+  const onInputGone = () => (inputGone = true)
+  input.once('end', onInputGone)
+  input.once('close', onInputGone)
   const client = await JsonLinesClient.connect(socketPath, managerSurface)
-  const { name, role } = await client.call('whoami')
+  let whoami: { name: string; role: 'agent' | 'manager' }
+  try {
+    whoami = await client.call('whoami')
+  } catch (err) {
+    client.close()
+    throw err
+  }
+  if (inputGone) {
+    client.close()
+    ended()
+    return () => undefined
+  }
+  const { name, role } = whoami
   const commitConfig = createConfigCommitter({
     agentsDir,
     identity: {
@@ -43,11 +60,18 @@ export async function serveMcpSession(input: Readable, output: Writable, { socke
     void server.close().finally(ended)
   }
   // The client ends its side when its turn is over; the daemon connection must not outlive it.
+  input.off('end', onInputGone)
+  input.off('close', onInputGone)
   input.once('end', shutdown)
   input.once('close', shutdown)
   transport.onclose = shutdown
   client.onClose(shutdown)
-  await server.connect(transport)
+  try {
+    await server.connect(transport)
+  } catch (err) {
+    shutdown()
+    throw err
+  }
   return shutdown
 }
 

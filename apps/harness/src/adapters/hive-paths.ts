@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { MANAGER_NAME, PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
+import { MANAGER_NAME, MCP_HOST_SOCKET_NAME, PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
 import { ContainerNet } from '../domain/container-net.ts'
 import { refuseOverlongSocketPath } from './unix-socket-path.ts'
 
@@ -46,9 +46,13 @@ export class HivePaths {
   agentGatewaySocket(name: string): string {
     return join(this.agentRunDir(name), ContainerNet.GATEWAY_SOCKET)
   }
+  /** Where a process-runtime agent's harness hosts its MCP server (its run dir is this one). */
+  agentMcpHostSocket(name: string): string {
+    return join(this.agentRunDir(name), MCP_HOST_SOCKET_NAME)
+  }
   /** Every socket an agent has on the host. */
   agentSockets(name: string): string[] {
-    return [this.agentSocket(name), this.agentGatewaySocket(name), this.agentPtySocket(name)]
+    return [this.agentSocket(name), this.agentGatewaySocket(name), this.agentPtySocket(name), this.agentMcpHostSocket(name)]
   }
   /** Refuses a name whose sockets would not fit a unix socket path under this home. */
   checkAgentSockets(name: string): void {

@@ -32,22 +32,22 @@ describe('unix socket paths', () => {
 })
 
 describe('HivePaths socket checks', () => {
-  // run/agents/<name>/gateway.sock is the longest of an agent's sockets: home + 12 + name + 13.
+  // run/agents/<name>/mcp-host.sock is the longest of an agent's sockets: home + 12 + name + 14.
   const home = homeOf(70)
 
   it("checks every one of an agent's sockets", () => {
     const paths = new HivePaths('/hive')
-    expect(paths.agentSockets('w').map((p) => p.slice('/hive/run/agents/w/'.length)).sort()).toEqual(['gateway.sock', 'mcp.sock', 'pty.sock'])
+    expect(paths.agentSockets('w').map((p) => p.slice('/hive/run/agents/w/'.length)).sort()).toEqual(['gateway.sock', 'mcp-host.sock', 'mcp.sock', 'pty.sock'])
   })
 
   it('lets a name through whose sockets fit, and refuses one character more naming path, size, limit and remedy', () => {
     const paths = new HivePaths(home)
-    const fits = 'a'.repeat(107 - 70 - 12 - 13)
+    const fits = 'a'.repeat(107 - 70 - 12 - 14)
     expect(refusal(() => paths.checkAgentSockets(fits))).toBeUndefined()
 
     const message = refusal(() => paths.checkAgentSockets(fits + 'b'))
     expect(message).toBe(
-      `BAD_REQUEST agent name "${fits}b" is too long for HIVE_HOME ${home}: socket path ${paths.agentGatewaySocket(fits + 'b')} would be 108 bytes, ` +
+      `BAD_REQUEST agent name "${fits}b" is too long for HIVE_HOME ${home}: socket path ${paths.agentMcpHostSocket(fits + 'b')} would be 108 bytes, ` +
         `over the 107-byte limit of a unix socket path; use a name of at most ${fits.length} characters, or a shorter HIVE_HOME`,
     )
   })
@@ -58,11 +58,11 @@ describe('HivePaths socket checks', () => {
   })
 
   it("refuses at daemon start a home too long for the admin socket or the manager's", () => {
-    expect(refusal(() => new HivePaths(homeOf(107 - 32)).checkDaemonSockets())).toBeUndefined()
-    const tooLong = homeOf(107 - 31)
+    expect(refusal(() => new HivePaths(homeOf(107 - 33)).checkDaemonSockets())).toBeUndefined()
+    const tooLong = homeOf(107 - 32)
     expect(refusal(() => new HivePaths(tooLong).checkDaemonSockets())).toBe(
-      `BAD_REQUEST HIVE_HOME ${tooLong} is too long: socket path ${tooLong}/run/agents/manager/gateway.sock would be 108 bytes, ` +
-        'over the 107-byte limit of a unix socket path; use a HIVE_HOME of at most 75 bytes',
+      `BAD_REQUEST HIVE_HOME ${tooLong} is too long: socket path ${tooLong}/run/agents/manager/mcp-host.sock would be 108 bytes, ` +
+        'over the 107-byte limit of a unix socket path; use a HIVE_HOME of at most 74 bytes',
     )
   })
 })

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
+import { MCP_HOST_SOCKET_NAME, PTY_RELAY_SOCKET_NAME } from '@hive/mcp'
 import { hostMcpServer } from '@hive/mcp/mcp-host'
 import { env } from '../adapters/env.ts'
 import { createLogger } from '../adapters/logger.ts'
@@ -9,9 +9,6 @@ import { mcpServerOptions } from './mcp-options.ts'
 import { startModelForwarder } from './model-forwarder.ts'
 import { runTurnLoop } from './turn-loop.ts'
 import { TerminalHost } from './terminal-host.ts'
-
-/** In the agent's run dir (its container's tmpfs): where `hive-agent mcp --relay` finds the MCP server. */
-const MCP_HOST_SOCKET_NAME = 'mcp-host.sock'
 
 /** `hive-agent serve`: the turn loop, the model forwarder (isolated runtimes) and the terminals. */
 export async function serveAgent(): Promise<void> {
@@ -36,7 +33,16 @@ export async function serveAgent(): Promise<void> {
   // claude's MCP server for every turn, hosted here once; each turn's `hive-agent mcp` only relays to it.
   const mcpRelaySocket = join(env.HIVE_RUN_DIR, MCP_HOST_SOCKET_NAME)
   mkdirSync(env.HIVE_RUN_DIR, { recursive: true, mode: 0o700 })
-  const mcpHost = await hostMcpServer(mcpRelaySocket, mcpServerOptions(env.HIVE_SOCKET), (err) => log.warn({ err }, 'an MCP session failed'))
+  const mcpHost = await hostMcpServer(
+    mcpRelaySocket,
+    mcpServerOptions(env.HIVE_SOCKET),
+    (err) => log.warn({ err }, 'an MCP session failed'),
+    (err) => {
+      // A turn without its tools would ack its message unhandled: exit, and the message is redelivered.
+      log.fatal({ err }, 'the MCP server cannot be loaded (rebuilt under this process?); exiting')
+      process.exit(1)
+    },
+  )
   try {
     await runTurnLoop({
       mcpRelaySocket,
