@@ -148,7 +148,7 @@ describe('hive-agent mcp --relay', () => {
 
   async function host(agent: string): Promise<string> {
     const path = join(hostDir, `${agent}.sock`)
-    hosts.push(await hostMcpServer(path, { socketPath: join(daemon.home, 'run', 'agents', agent, 'mcp.sock'), version: 'test' }, (err) => hostErrors.push(err)))
+    hosts.push(await hostMcpServer(path, { socketPath: join(daemon.home, 'run', 'agents', agent, 'mcp.sock'), version: 'test' }, (err) => hostErrors.push(err), (err) => hostErrors.push(err)))
     return path
   }
   const relayed = async (path: string): Promise<Client> => {
