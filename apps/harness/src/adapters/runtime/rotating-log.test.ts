@@ -99,4 +99,21 @@ describe('RotatingLog', () => {
     expect(readFileSync(`${file}.1`, 'utf8')).toBe(lines(30))
     expect(readFileSync(file, 'utf8')).toBe('')
   })
+
+  it('takes at most its bytes per second from a stream, pausing it (the writer blocks), and loses nothing', async () => {
+    const file = logFile()
+    const log = new RotatingLog(file, silent, { maxBytesPerSecond: 8 * 1024 })
+    const out = new PassThrough()
+    const done = log.follow(out)
+    const text = lines(2000) // 20 000 bytes: three windows' worth
+    const started = Date.now()
+    await feed(out, text, 1000)
+    expect(out.isPaused()).toBe(true)
+    expect(statSync(file).size).toBeLessThanOrEqual(9 * 1024)
+    out.end()
+    await done
+    log.close()
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+    expect(readFileSync(file, 'utf8')).toBe(text)
+  })
 })

@@ -7,6 +7,12 @@ const LogRotation = {
   MAX_BYTES: 10 * 1024 * 1024,
   /** A longer run without a newline is written as it is: a child must not grow the daemon's memory. */
   MAX_LINE_BYTES: 64 * 1024,
+  /**
+   * Bytes a stream may hand the daemon per second: past it the stream is paused for the rest of
+   * the second, its pipe or socket fills, and the container printing blocks on its own writes
+   * instead of spending the daemon's CPU on its flood.
+   */
+  MAX_BYTES_PER_SECOND: 4 * 1024 * 1024,
 } as const
 
 const NEWLINE = 0x0a
@@ -14,6 +20,7 @@ const NEWLINE = 0x0a
 export interface RotatingLogOptions {
   maxBytes?: number
   maxLineBytes?: number
+  maxBytesPerSecond?: number
 }
 
 /**
@@ -27,6 +34,7 @@ export class RotatingLog {
   private size: number
   private readonly maxBytes: number
   private readonly maxLineBytes: number
+  private readonly maxBytesPerSecond: number
   private writeFailed = false
 
   constructor(
@@ -36,6 +44,7 @@ export class RotatingLog {
   ) {
     this.maxBytes = opts.maxBytes ?? LogRotation.MAX_BYTES
     this.maxLineBytes = opts.maxLineBytes ?? LogRotation.MAX_LINE_BYTES
+    this.maxBytesPerSecond = opts.maxBytesPerSecond ?? LogRotation.MAX_BYTES_PER_SECOND
     this.fd = openSync(file, 'a')
     this.size = fstatSync(this.fd).size
     if (this.size >= this.maxBytes) this.rotate()
@@ -45,7 +54,23 @@ export class RotatingLog {
   follow(stream: Readable): Promise<void> {
     let partial: Buffer[] = []
     let partialBytes = 0
+    let windowStart = Date.now()
+    let windowBytes = 0
+    let resume: NodeJS.Timeout | undefined
     stream.on('data', (chunk: Buffer) => {
+      const now = Date.now()
+      if (now - windowStart >= 1000) {
+        windowStart = now
+        windowBytes = 0
+      }
+      windowBytes += chunk.length
+      if (windowBytes > this.maxBytesPerSecond && resume === undefined) {
+        stream.pause()
+        resume = setTimeout(() => {
+          resume = undefined
+          stream.resume()
+        }, windowStart + 1000 - now)
+      }
       const end = chunk.lastIndexOf(NEWLINE)
       if (end === -1) {
         partial.push(chunk)
@@ -64,6 +89,7 @@ export class RotatingLog {
     })
     return new Promise((resolve) => {
       stream.once('close', () => {
+        clearTimeout(resume)
         if (partialBytes > 0) this.append(Buffer.concat(partial))
         resolve()
       })

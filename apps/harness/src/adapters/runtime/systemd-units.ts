@@ -147,7 +147,7 @@ export class UnitSupervisor {
       await this.stopUnit(unit)
     }
     await this.bus.resetFailed(unit)
-    const outputSocket = await this.output.open(name)
+    const outputSocket = this.output.open(name)
     this.running.set(name, { stopping: false, limits: launch.limits })
     this.failed.delete(name)
     try {
@@ -174,7 +174,8 @@ export class UnitSupervisor {
         this.events.emit('exit', { name, code: null, signal: null, expected: true })
       }
     }
-    this.output.close(name)
+    // A start that came in meanwhile has its own sink, which systemd may not have connected to yet.
+    if (!this.running.has(name)) this.output.close(name)
     this.failed.delete(name)
     // Stopped by us or crashed earlier: neither should stay listed as failed in systemd.
     await this.bus.resetFailed(unit)

@@ -38,7 +38,7 @@ describe('UnitLogSink', () => {
   })
 
   it('is a socket systemd cannot open as a file (ENXIO: it connects instead), in a root-only directory', async () => {
-    const path = await sink.open('alpha')
+    const path = sink.open('alpha')
     expect(path).toBe(paths().unitLogSocket('alpha'))
     expect(statSync(path).isSocket()).toBe(true)
     expect(statSync(join(home, 'run', 'unit-logs')).mode & 0o777).toBe(0o700)
@@ -46,7 +46,7 @@ describe('UnitLogSink', () => {
   })
 
   it('writes stdout and stderr connections into the agent log in whole lines', async () => {
-    const path = await sink.open('alpha')
+    const path = sink.open('alpha')
     const [out, err] = await Promise.all([connectAsSystemd(path), connectAsSystemd(path)])
     out.write('first line from stdout\nsecond ')
     err.write('a line from stderr\n')
@@ -56,7 +56,7 @@ describe('UnitLogSink', () => {
   })
 
   it('rotates a flood instead of growing one file: the log and one old file stay near the cap', async () => {
-    const path = await sink.open('alpha')
+    const path = sink.open('alpha')
     const out = await connectAsSystemd(path)
     const line = 'x'.repeat(1023) + '\n'
     for (let i = 0; i < 1024; i++) out.write(line) // 1 MiB through a 64 KiB cap
@@ -71,7 +71,7 @@ describe('UnitLogSink', () => {
   })
 
   it('stops listening on close but copies what a connected writer still sends; a new open replaces the old socket', async () => {
-    const path = await sink.open('alpha')
+    const path = sink.open('alpha')
     const out = await connectAsSystemd(path)
     sink.close('alpha')
     expect(existsSync(path)).toBe(false)
@@ -80,7 +80,7 @@ describe('UnitLogSink', () => {
     await endOf(out)
     await expect.poll(() => readFileSync(paths().agentLog('alpha'), 'utf8')).toContain('after close')
 
-    await sink.open('alpha')
+    sink.open('alpha')
     const again = await connectAsSystemd(path)
     again.write('second start\n')
     await endOf(again)

@@ -17,8 +17,9 @@ interface Sink {
  * it, so a container flooding its output would fill the disk between two checks. Given the path
  * of an AF_UNIX socket as its output file, systemd connects to it instead: the daemon listens
  * there and copies what arrives into the agent's RotatingLog (10 MiB, one old file), as it does
- * for a supervised child's pipes. A slow disk slows the writer (the socket's buffer fills), it
- * never grows the daemon's memory. The sockets live in a root-only directory no agent reaches.
+ * for a supervised child's pipes: at most 4 MiB/s is taken from a unit, past that its socket
+ * fills and the container's writes block, so a flood costs the daemon neither memory nor more than
+ * its share of CPU. The sockets live in a root-only directory no agent reaches.
  */
 export class UnitLogSink {
   private readonly sinks = new Map<string, Sink>()
@@ -29,8 +30,12 @@ export class UnitLogSink {
     private readonly logOptions: RotatingLogOptions = {},
   ) {}
 
-  /** Listens for `name`'s unit (replacing an earlier sink of it); resolves with the path to give systemd. */
-  async open(name: string): Promise<string> {
+  /**
+   * Listens for `name`'s unit (replacing an earlier sink of it) and gives the path to hand systemd.
+   * Synchronous: a unix socket is bound before listen() returns, so no second open or close can
+   * come between; a bind that failed is logged, and the unit's start fails on the missing socket.
+   */
+  open(name: string): string {
     this.close(name)
     const path = this.paths.unitLogSocket(name)
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
@@ -45,14 +50,8 @@ export class UnitLogSink {
         this.closeLogIfDone(sink)
       })
     })
-    await new Promise<void>((resolve, reject) => {
-      sink.server.once('error', reject)
-      sink.server.listen(path, () => {
-        sink.server.off('error', reject)
-        resolve()
-      })
-    })
     sink.server.on('error', (err) => this.log.warn({ err, agent: name }, 'unit output socket failed'))
+    sink.server.listen(path)
     this.sinks.set(name, sink)
     return path
   }
