@@ -37,7 +37,7 @@ describe('UnitLogSink', () => {
     rmSync(home, { recursive: true, force: true })
   })
 
-  it('is a socket systemd cannot open as a file (ENXIO: it connects instead), in a root-only directory', async () => {
+  it('is a socket systemd cannot open as a file (ENXIO: it connects instead), in a root-only directory', () => {
     const path = sink.open('alpha')
     expect(path).toBe(paths().unitLogSocket('alpha'))
     expect(statSync(path).isSocket()).toBe(true)
