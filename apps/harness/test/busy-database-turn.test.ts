@@ -10,10 +10,11 @@ import { HivePaths } from '../src/adapters/hive-paths.ts'
 import { useHive } from './support/hive-fixture.ts'
 
 /**
- * A turn whose end lands while another process holds the database for longer than the daemon
- * waits (10 s): its `turn_events` / `turn_end` / `ack` calls fail with TIMEOUT on a live
- * connection. The agent's turn loop must not die of it: the message goes back to the queue, is
- * handled again once the database is free, and the same agent process handles the next one.
+ * A turn whose end lands while another process holds the database for much longer than the
+ * daemon waits (10 s): its `turn_events` / `turn_end` calls fail with TIMEOUT on a live
+ * connection, and so do the loop's tries again. The agent's turn loop must not die of it: the
+ * message goes back to the queue untouched (a busy database is not its fault), is handled again
+ * once the database is free, and the same agent process handles the next one.
  */
 describe('a turn that ends while the database is held', () => {
   const hive = useHive({
@@ -38,7 +39,7 @@ describe('a turn that ends while the database is held', () => {
     const sent = await daemon.cli('send', 'worker', 'a slow errand for you')
     expect(sent.code, sent.stderr).toBe(0)
     const id = Number(/message (\d+)/.exec(sent.stdout)?.[1])
-    // The model is "thinking" (1.5 s): hold the database for 30 s: the turn's events, its end and its ack each wait 10 s and fail.
+    // The model is "thinking" (1.5 s): hold the database for 60 s, past the three tries of turn_end (10 s each, 1 s and 2 s apart).
     await hive.fake.waitForRequest((r) => r.summary?.turnText.includes('a slow errand for you') === true, 60_000)
     const holder = spawn(
       process.execPath,
@@ -46,7 +47,7 @@ describe('a turn that ends while the database is held', () => {
         '-e',
         `const db = new (require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}))(process.argv[1]);
          db.exec('BEGIN IMMEDIATE'); console.log('locked');
-         setTimeout(() => { db.exec('ROLLBACK'); console.log('released') }, 30000)`,
+         setTimeout(() => { db.exec('ROLLBACK'); console.log('released') }, 60000)`,
         join(daemon.home, 'hive.db'),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -58,7 +59,12 @@ describe('a turn that ends while the database is held', () => {
     // Handled a second time once the database is free (the first turn's end never landed), then acked.
     await expect.poll(() => hive.fake.requests.filter((r) => r.summary?.turnText.includes('a slow errand for you')).length, { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(2)
     await expect.poll(() => messageRow(id), { timeout: 60_000, interval: 500 }).toEqual({ acked: 1, redelivered: 1 })
-    expect(readFileSync(join(daemon.home, 'logs', 'worker.log'), 'utf8')).toContain('a call to the daemon failed; the loop goes on after a pause')
+    const log = readFileSync(join(daemon.home, 'logs', 'worker.log'), 'utf8')
+    expect(log).toContain('a call ending the turn failed; trying again')
+    expect(log).toContain('the database stayed busy')
+    expect(log).toContain('a call to the daemon failed; the loop goes on after a pause')
+    expect(log).toContain('messages of the failed iteration are back in the queue')
+    expect(log).not.toContain('charged a turn error')
 
     // The same turn loop takes the next message.
     const next = await daemon.cli('send', 'worker', 'and one more')

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import {
+  HiveErrorCode,
+  isHiveError,
   JsonLinesClient,
   Limits,
   agentOps,
@@ -32,6 +34,8 @@ const Loop = {
   /** After a daemon call failed on a live connection (a busy database, a daemon bug): backoff bounds. */
   RECOVER_FIRST_MS: 1000,
   RECOVER_MAX_MS: 30_000,
+  /** Tries of a call that ends a turn (turn_end, ack, turn_failed) before the turn is given up on. */
+  SETTLE_ATTEMPTS: 3,
 } as const
 
 const MANAGER_AGENTS_DIR = '/agents'
@@ -109,31 +113,57 @@ class TurnLoop {
 
   /**
    * A daemon call that fails while the connection stays up (TIMEOUT on a database another process
-   * holds, an INTERNAL bug) must not end the agent: its leases go back to the queue (the next
-   * `ack` would otherwise take a message no turn finished with it) and the loop goes on after a
-   * backoff. A closed connection ends the loop: the daemon is gone.
+   * holds, an INTERNAL bug) must not end the agent. The calls that end a turn are tried again
+   * first (settle); when an iteration still fails, its leases are settled after a backoff: a busy
+   * database is not the message's fault, so they go back to the queue untouched; any other error
+   * counts as a turn error against them, so a message the daemon keeps failing on ends in the dead
+   * letters instead of running for ever. A closed connection ends the loop: the daemon is gone.
    */
   private async messageLoop(): Promise<void> {
     const { signal, log } = this.opts
     let failures = 0
-    let leasesInDoubt = false
+    let inDoubt: Error | undefined
     while (!signal.aborted) {
       try {
-        if (leasesInDoubt) {
-          const { requeued } = await this.client.call('requeue')
-          log.info({ agent: this.name, requeued }, 'messages of the failed iteration are back in the queue')
-          leasesInDoubt = false
+        if (inDoubt) {
+          await this.settleLeases(inDoubt)
+          inDoubt = undefined
         }
         await this.nextMessage()
         failures = 0
       } catch (e) {
         if (signal.aborted) return
         if (this.client.closed) throw e
-        leasesInDoubt = true
+        inDoubt = e instanceof Error ? e : new Error(String(e))
         failures++
         const waitMs = Math.min(Loop.RECOVER_FIRST_MS * 2 ** (failures - 1), Loop.RECOVER_MAX_MS)
         log.warn({ err: e, agent: this.name, retry_in_ms: waitMs }, 'a call to the daemon failed; the loop goes on after a pause')
         await sleep(waitMs, undefined, { signal }).catch(() => undefined)
+      }
+    }
+  }
+
+  /** After a failed iteration: its leases back in the queue, or charged a turn error (see messageLoop). */
+  private async settleLeases(cause: Error): Promise<void> {
+    const { log } = this.opts
+    if (isHiveError(cause) && cause.code === HiveErrorCode.Timeout) {
+      const { requeued } = await this.client.call('requeue')
+      log.info({ agent: this.name, requeued }, 'messages of the failed iteration are back in the queue')
+      return
+    }
+    const verdict = await this.client.call('turn_failed', { failure: 'turn_error', error: `a call to the daemon failed during the turn: ${cause.message}`.slice(0, 4000) })
+    log.warn({ agent: this.name, ...verdict }, 'messages of the failed iteration are charged a turn error')
+  }
+
+  /** A call that ends a turn, tried again while the connection lives: a turn already done is not run twice for a blip. */
+  private async settle<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call()
+      } catch (e) {
+        if (this.client.closed || this.opts.signal.aborted || attempt >= Loop.SETTLE_ATTEMPTS) throw e
+        this.opts.log.warn({ err: e, agent: this.name, attempt }, 'a call ending the turn failed; trying again')
+        await sleep(Loop.RECOVER_FIRST_MS * attempt, undefined, { signal: this.opts.signal }).catch(() => undefined)
       }
     }
   }
@@ -146,17 +176,19 @@ class TurnLoop {
     const outcome = await this.lock.run(() => this.turn(message, unread))
     if (outcome.kind === 'interrupted') return
     if (outcome.kind === 'ok' || outcome.kind === 'cancelled') {
-      await this.client.call('ack')
+      await this.settle(() => this.client.call('ack'))
       if (outcome.kind === 'ok') await this.lock.run(() => this.compactNotesIfBig())
       return
     }
     // The daemon decides what the failure costs the message (nothing for an outage, an attempt
     // for a turn error) and how long to wait before the next turn.
-    const verdict = await this.client.call('turn_failed', {
-      failure: outcome.failure,
-      error: outcome.error,
-      ...(outcome.apiStatus === undefined ? {} : { api_status: outcome.apiStatus }),
-    })
+    const verdict = await this.settle(() =>
+      this.client.call('turn_failed', {
+        failure: outcome.failure,
+        error: outcome.error,
+        ...(outcome.apiStatus === undefined ? {} : { api_status: outcome.apiStatus }),
+      }),
+    )
     log.warn({ agent: this.name, id: message.id, failure: outcome.failure, ...verdict }, 'turn failed')
     await sleep(Math.min(verdict.retry_in_ms, Loop.MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined)
   }
@@ -212,14 +244,17 @@ class TurnLoop {
     this.running = cancel
     const end = async (ok: boolean, extra: Record<string, unknown>) => {
       await forwarder.flush()
-      await this.client.call('turn_end', {
-        ok,
-        model: config.model,
-        wake_from: message.from,
-        started_at: startedAt,
-        ended_at: Date.now(),
-        ...extra,
-      })
+      const endedAt = Date.now()
+      await this.settle(() =>
+        this.client.call('turn_end', {
+          ok,
+          model: config.model,
+          wake_from: message.from,
+          started_at: startedAt,
+          ended_at: endedAt,
+          ...extra,
+        }),
+      )
     }
 
     let result: ClaudeRun

@@ -54,6 +54,8 @@ export const agentOperations = defineOperations<typeof agentOps, HiveServices>(a
   },
   turn_failed: async (s, { failure, error, api_status }, caller) => {
     const verdict = await s.failures.report(caller.name, { failure, error, ...(api_status === undefined ? {} : { apiStatus: api_status }) })
+    // Also the loop's word after a failed iteration: a turn it had reported is over.
+    s.journal.startedOver(caller.name)
     return { requeued: verdict.requeued, dead_lettered: verdict.deadLettered, retry_in_ms: verdict.retryInMs }
   },
   notes_compacted: (s, { bytes_before, bytes_after }, caller) => {
