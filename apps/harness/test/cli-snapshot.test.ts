@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,6 +26,11 @@ describe('the CLI startup snapshot', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
     const help = hive(['help', 'dead-letters'])
     expect(help.stdout).toContain('Usage: hive dead-letters [options]')
+  })
+
+  it('is what `npx hive` runs: the workspace bin links the sh bin', () => {
+    const link = fileURLToPath(new URL('../../../node_modules/.bin/hive', import.meta.url))
+    expect(realpathSync(link)).toBe(realpathSync(HIVE_CLI))
   })
 
   it('reads HIVE_HOME and the working directory of the run, not of the build', () => {
