@@ -3,7 +3,7 @@
 // TypeScript at run time. `--if-stale` builds only when a source is newer than the last build.
 // The dashboard export is built by `npm run build -w @hive/web` (npm start and npm test run both).
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -90,7 +90,7 @@ export async function build() {
 /**
  * The CLI's V8 startup snapshot, `hive.blob`: one CommonJS file (a snapshot loads no modules but
  * Node's own) run by `node --build-snapshot`, so commander and the protocol's schemas are already
- * loaded when a verb starts. bin/hive uses it, and falls back to the ES module bin without it.
+ * loaded when a verb starts. bin/hive uses it with the Node that built it, the ES module bin otherwise.
  */
 async function buildCliSnapshot(esbuild, dir) {
   const entry = join(dir, 'hive-snapshot.cjs')
@@ -113,6 +113,9 @@ async function buildCliSnapshot(esbuild, dir) {
     encoding: 'utf8',
   })
   if (r.status !== 0) throw new Error(`building the CLI snapshot failed (${r.status ?? r.signal}): ${r.stderr}`)
+  // Which Node may run it, as bin/hive checks (`stat -L -c '%s %Y'` of the `node` it finds).
+  const node = statSync(realpathSync(process.execPath))
+  writeFileSync(join(dir, 'hive.blob.node'), `${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`)
 }
 
 /** For test and bench setups: build once when the sources changed. */
