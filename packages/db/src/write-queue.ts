@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3'
 import { BusyWait } from './busy-wait.ts'
+import { isDatabaseBusy } from './database-busy.ts'
 
 export const WriteQueueLimits = {
   /**
@@ -8,14 +8,6 @@ export const WriteQueueLimits = {
    */
   MAX_WAITING: 1_000,
 } as const
-
-/**
- * SQLITE_BUSY and every variant of it. Unlike a Prisma statement inside a transaction
- * (busy-wait.ts), a call here is tried again whole, in a new transaction, so BUSY_SNAPSHOT clears too.
- */
-function isBusy(err: unknown): boolean {
-  return err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')
-}
 
 interface Waiting {
   call: () => unknown
@@ -49,8 +41,10 @@ export class WriteQueue {
       try {
         return Promise.resolve(call())
       } catch (err) {
+        // Every busy variant: unlike a Prisma statement inside a transaction (busy-wait.ts), a call
+        // here is tried again whole, in a new transaction, so BUSY_SNAPSHOT clears too.
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own error, passed on as it is
-        if (!isBusy(err)) return Promise.reject(err)
+        if (!isDatabaseBusy(err)) return Promise.reject(err)
       }
     }
     if (this.waiting.length >= WriteQueueLimits.MAX_WAITING) {
@@ -73,10 +67,10 @@ export class WriteQueue {
         continue
       } catch (err) {
         const waitedMs = Date.now() - head.since
-        if (isBusy(err) && waitedMs + this.delayMs <= this.deadlineMs) break
+        if (isDatabaseBusy(err) && waitedMs + this.delayMs <= this.deadlineMs) break
         this.waiting.shift()
         head.reject(
-          isBusy(err)
+          isDatabaseBusy(err)
             ? this.busyError(
                 `the database stayed busy for ${waitedMs} ms (another process holds its write lock: a sqlite3 shell, a backup?); nothing was written`,
                 err,

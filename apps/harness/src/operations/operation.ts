@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { isDatabaseBusy } from '@hive/db'
 import { HiveError, HiveErrorCode, parseInput, type OpSpec, type OpTable } from '@hive/mcp'
 
 /** Who is calling: fixed by the transport (the socket it came in on, the operator's session). */
@@ -40,18 +41,8 @@ export async function dispatch<T extends OpTable, Deps>(
   try {
     return await operation.run(deps, parseInput(operation.input, op, args), caller)
   } catch (e) {
+    // A wait that ran out, not a bug: TIMEOUT (the turn loop then keeps the message's attempts untouched).
     if (isDatabaseBusy(e)) throw new HiveError(HiveErrorCode.Timeout, `${op}: the database stayed busy (another process holds it); try again`, { cause: e })
     throw e
   }
-}
-
-/**
- * Prisma's word for a database another process held past its busy wait (the adapter maps
- * SQLITE_BUSY to SocketTimeout, P1008), and better-sqlite3's: a wait that ran out, not a bug, so
- * the caller gets TIMEOUT (the turn loop then keeps the message's attempts untouched).
- */
-function isDatabaseBusy(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false
-  const { code, cause } = e as { code?: unknown; cause?: { kind?: unknown } }
-  return code === 'P1008' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || cause?.kind === 'SocketTimeout'
 }
