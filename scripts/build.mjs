@@ -27,8 +27,15 @@ const SOURCES = ['apps/harness/src', 'apps/harness/prompts', 'apps/harness/packa
 /** The harness's version, stamped into the bundles (the CLI snapshot cannot read package.json by its own URL). */
 const VERSION = JSON.parse(readFileSync(join(root, 'apps/harness/package.json'), 'utf8')).version
 
-/** A snapshot runs only on the Node that built it: another Node makes the build stale. */
-const stampOf = () => `${process.version}\n`
+/**
+ * The Node binary building (and so allowed to run) the CLI snapshot, as bin/hive checks it:
+ * `stat -L -c '%s %Y'` of the `node` it finds. Another Node makes the build stale.
+ */
+function nodeIdentity() {
+  const node = statSync(realpathSync(process.execPath))
+  return `${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`
+}
+const NODE_IDENTITY = join(OUT_DIR, 'hive.blob.node')
 
 function newest(path) {
   const full = join(root, path)
@@ -45,7 +52,7 @@ function newest(path) {
 
 /** Whether the bundle is missing or older than a source it is built from. */
 export function isStale() {
-  if (!existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== stampOf()) return true
+  if (!existsSync(STAMP) || !existsSync(NODE_IDENTITY) || readFileSync(NODE_IDENTITY, 'utf8') !== nodeIdentity()) return true
   const built = statSync(STAMP).mtimeMs
   return SOURCES.some((s) => newest(s) > built)
 }
@@ -79,7 +86,7 @@ export async function build() {
     })
   }
   await buildCliSnapshot(esbuild, next)
-  writeFileSync(join(next, '.built'), stampOf())
+  writeFileSync(join(next, '.built'), `${new Date().toISOString()}\n`)
   const old = `${OUT_DIR}.old-${process.pid}`
   if (existsSync(OUT_DIR)) renameSync(OUT_DIR, old)
   renameSync(next, OUT_DIR)
@@ -113,9 +120,7 @@ async function buildCliSnapshot(esbuild, dir) {
     encoding: 'utf8',
   })
   if (r.status !== 0) throw new Error(`building the CLI snapshot failed (${r.status ?? r.signal}): ${r.stderr}`)
-  // Which Node may run it, as bin/hive checks (`stat -L -c '%s %Y'` of the `node` it finds).
-  const node = statSync(realpathSync(process.execPath))
-  writeFileSync(join(dir, 'hive.blob.node'), `${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`)
+  writeFileSync(join(dir, 'hive.blob.node'), nodeIdentity())
 }
 
 /** For test and bench setups: build once when the sources changed. */

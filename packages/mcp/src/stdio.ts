@@ -20,7 +20,7 @@ export interface StdioServerOptions {
  * daemon decides what this identity may do. Only `commit_config` acts here, on the repos this
  * process can already write. Resolves once the session is up; `ended` fires when it is over.
  */
-export async function serveMcpSession(input: Readable, output: Writable, { socketPath, version, agentsDir, gitIdentity = {} }: StdioServerOptions, ended: () => void = () => undefined): Promise<() => void> {
+export async function serveMcpSession(input: Readable, output: Writable, { socketPath, version, agentsDir, gitIdentity = {} }: StdioServerOptions, ended: () => void = () => undefined): Promise<void> {
   // The client may leave while we connect: heard before the first await, checked after each.
   let inputGone = input.destroyed || input.readableEnded
   const onInputGone = () => (inputGone = true)
@@ -37,7 +37,7 @@ export async function serveMcpSession(input: Readable, output: Writable, { socke
   if (inputGone) {
     client.close()
     ended()
-    return () => undefined
+    return
   }
   const { name, role } = whoami
   const commitConfig = createConfigCommitter({
@@ -72,7 +72,6 @@ export async function serveMcpSession(input: Readable, output: Writable, { socke
     shutdown()
     throw err
   }
-  return shutdown
 }
 
 /** `hive-agent mcp` without a relay: the stdio MCP server `claude` spawns, in this process. Never writes to stdout itself. */

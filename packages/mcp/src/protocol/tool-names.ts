@@ -1,10 +1,10 @@
-/** The MCP server claude sees in every agent: its tools are `mcp__hyperhive__<tool>`. */
 /**
  * In the agent's run dir (its container's tmpfs; the host's run/agents/<name>/ for the process
  * runtime): where `hive-agent mcp --relay` finds the MCP server `hive-agent serve` hosts.
  */
 export const MCP_HOST_SOCKET_NAME = 'mcp-host.sock'
 
+/** The MCP server claude sees in every agent: its tools are `mcp__hyperhive__<tool>`. */
 export const MCP_SERVER_NAME = 'hyperhive'
 
 /** Tool names a role's `claude` is allowed to call, as `mcp__hyperhive__<tool>`. */

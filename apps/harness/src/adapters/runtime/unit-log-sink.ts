@@ -8,7 +8,6 @@ interface Sink {
   server: Server
   log: RotatingLog
   connections: Set<Socket>
-  listening: boolean
   logClosed: boolean
 }
 
@@ -41,7 +40,7 @@ export class UnitLogSink {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
     mkdirSync(this.paths.logsDir, { recursive: true })
     rmSync(path, { force: true }) // a previous daemon's
-    const sink: Sink = { server: createServer(), log: new RotatingLog(this.paths.agentLog(name), this.log, this.logOptions), connections: new Set(), listening: true, logClosed: false }
+    const sink: Sink = { server: createServer(), log: new RotatingLog(this.paths.agentLog(name), this.log, this.logOptions), connections: new Set(), logClosed: false }
     sink.server.on('connection', (socket) => {
       sink.connections.add(socket)
       socket.on('error', (err) => this.log.debug({ err, agent: name }, 'unit output connection failed'))
@@ -61,7 +60,6 @@ export class UnitLogSink {
     const sink = this.sinks.get(name)
     if (!sink) return
     this.sinks.delete(name)
-    sink.listening = false
     sink.server.close()
     rmSync(this.paths.unitLogSocket(name), { force: true })
     this.closeLogIfDone(sink)
@@ -76,7 +74,7 @@ export class UnitLogSink {
   }
 
   private closeLogIfDone(sink: Sink): void {
-    if (sink.listening || sink.connections.size > 0 || sink.logClosed) return
+    if (sink.server.listening || sink.connections.size > 0 || sink.logClosed) return
     sink.logClosed = true
     sink.log.close()
   }
