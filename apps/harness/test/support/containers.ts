@@ -65,9 +65,13 @@ export function containerPids(home: string, agent: string): number[] {
   return nspawn === undefined ? [] : descendants(nspawn)
 }
 
-/** The host pid of an agent's `hive-agent serve` (inside its container). */
+/**
+ * The host pid of an agent's `hive-agent serve` (inside its container). nspawn's own forks carry
+ * its command line, payload included, until they exec; they are still setting the container up
+ * (no /tmp yet), so only a process that runs node counts.
+ */
 export function agentPidOf(home: string, agent: string): number | undefined {
-  return containerPids(home, agent).find((pid) => commandOf(pid, 'cmdline').includes('hive-agent.mjs serve'))
+  return containerPids(home, agent).find((pid) => commandOf(pid, 'comm') === 'node' && commandOf(pid, 'cmdline').includes('hive-agent.mjs serve'))
 }
 
 /** The container's init (nspawn's stub), what `nsenter --all` joins; undefined while it is not up. */
