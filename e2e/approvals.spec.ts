@@ -50,10 +50,16 @@ test('a config commit is reviewed as a diff and denied with a note (two clicks)'
   await expect(card).toHaveCount(0)
 
   expect(readFileSync(join(hive.daemon.home, 'applied', 'manager', 'agent.json'), 'utf8')).not.toContain('opus')
-  const db = new Database(join(hive.daemon.home, 'hive.db'), { readonly: true })
-  const events = db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%approval_resolved%'`).all() as { body: string }[]
-  db.close()
-  expect(events.map((e) => JSON.parse(e.body) as unknown)).toContainEqual(
-    expect.objectContaining({ event: 'approval_resolved', id, kind: 'apply_commit', status: 'denied', note: 'haiku is enough' }),
-  )
+  // The manager's event is written beside the answer, not before it.
+  const events = () => {
+    const db = new Database(join(hive.daemon.home, 'hive.db'), { readonly: true })
+    try {
+      return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%approval_resolved%'`).all() as { body: string }[]).map((e) => JSON.parse(e.body) as unknown)
+    } finally {
+      db.close()
+    }
+  }
+  await expect
+    .poll(events, { timeout: 5_000 })
+    .toContainEqual(expect.objectContaining({ event: 'approval_resolved', id, kind: 'apply_commit', status: 'denied', note: 'haiku is enough' }))
 })

@@ -6,7 +6,7 @@ test('operate an agent from the dashboard: spawn, message, live turn, inbox, sto
   hive.script([
     onTurnContaining('scout', 'scout, report in', [
       // Slow enough to watch the badge say "thinking" on the agent page.
-      { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'operator', body: 'scout reporting: all quiet' } }, delayMs: 2500 },
+      { toolUse: { name: 'mcp__hyperhive__send', input: { to: 'operator', body: 'scout reporting: all quiet' } }, delayMs: 6000 },
       { text: 'Reported to the operator.' },
     ]),
   ])

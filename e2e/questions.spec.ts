@@ -47,15 +47,20 @@ test('the operator answers a multi-choice question inline, live', async ({ page,
 
 test('a question with a TTL counts down and expires; the manager is told', async ({ page, hive }) => {
   const questions = page.getByRole('region', { name: '◆ M1ND H4S QU3STI0NS ◆' })
-  // 30 s on the test clock = 2 s here.
-  const id = await askAsManager(hive.daemon.home, { question: 'Still there?', options: ['yes'], ttl_seconds: 30 })
+  // 90 s on the test clock = 6 s here: time for the card to reach the page on a busy box.
+  const id = await askAsManager(hive.daemon.home, { question: 'Still there?', options: ['yes'], ttl_seconds: 90 })
   await expect(questions.getByLabel('time left')).toContainText('⏳ 00:0')
-  await expect(questions).toHaveCount(0, { timeout: 15_000 })
+  await expect(questions).toHaveCount(0, { timeout: 30_000 })
 
   const stored = (await hive.daemon.cliJson<Question[]>('questions', '--all', '--json')).find((q) => q.id === id)
   expect(stored).toMatchObject({ status: 'expired', answer: '[expired]' })
-  const db = new Database(join(hive.daemon.home, 'hive.db'), { readonly: true })
-  const events = db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%question_expired%'`).all() as { body: string }[]
-  db.close()
-  expect(events.map((e) => JSON.parse(e.body) as unknown)).toContainEqual({ event: 'question_expired', id, question: 'Still there?', answer: '[expired]' })
+  const events = () => {
+    const db = new Database(join(hive.daemon.home, 'hive.db'), { readonly: true })
+    try {
+      return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%question_expired%'`).all() as { body: string }[]).map((e) => JSON.parse(e.body) as unknown)
+    } finally {
+      db.close()
+    }
+  }
+  await expect.poll(events, { timeout: 5_000 }).toContainEqual({ event: 'question_expired', id, question: 'Still there?', answer: '[expired]' })
 })

@@ -98,7 +98,7 @@ describe('approvals', () => {
     expect(tag.trim()).toBe(execFileSync('git', ['rev-parse', `${sha}^{tree}`], { cwd: join(daemon.home, 'applied', 'worker'), encoding: 'utf8' }).trim())
     const model = await daemon.cli('model', 'worker', '--clear')
     expect(model.stdout).toContain('sonnet')
-    expect(systemEvents()).toContainEqual(expect.objectContaining({ event: 'approval_resolved', id: receipt.approval_id, kind: 'apply_commit', status: 'approved', sha }))
+    await expect.poll(systemEvents, { timeout: 5_000 }).toContainEqual(expect.objectContaining({ event: 'approval_resolved', id: receipt.approval_id, kind: 'apply_commit', status: 'approved', sha }))
   })
 
   it('denies with a note the manager receives', async () => {
@@ -107,7 +107,7 @@ describe('approvals', () => {
     const [pending] = await daemon.cliJson<Approval[]>('pending', '--json')
     const denied = await daemon.cli('deny', String(pending?.id), '--note', 'no speculative agents')
     expect(denied.code, denied.stderr).toBe(0)
-    expect(systemEvents()).toContainEqual({ event: 'approval_resolved', id: pending?.id, kind: 'spawn', agent: 'lurker', status: 'denied', note: 'no speculative agents' })
+    await expect.poll(systemEvents, { timeout: 5_000 }).toContainEqual({ event: 'approval_resolved', id: pending?.id, kind: 'spawn', agent: 'lurker', status: 'denied', note: 'no speculative agents' })
     expect((await daemon.cliJson<{ name: string }[]>('list', '--all', '--json')).map((a) => a.name)).not.toContain('lurker')
   })
 

@@ -20,7 +20,7 @@ describe('a turn that ends while the database is held', () => {
   const hive = useHive({
     agents: ['worker'],
     env: { CLAUDE_CODE_MAX_RETRIES: '1' },
-    scripts: [onTurnContaining('slow errand', 'slow errand', [{ text: 'done with the slow errand', delayMs: 1500 }])],
+    scripts: [onTurnContaining('slow errand', 'slow errand', [{ text: 'done with the slow errand', delayMs: 3000 }])],
     defaultText: 'ok',
   })
   const { daemon } = hive
@@ -36,24 +36,33 @@ describe('a turn that ends while the database is held', () => {
 
   it('requeues the message, handles it after the release and keeps the same agent process', async () => {
     const pidBefore = harnessPid()
-    const sent = await daemon.cli('send', 'worker', 'a slow errand for you')
-    expect(sent.code, sent.stderr).toBe(0)
-    const id = Number(/message (\d+)/.exec(sent.stdout)?.[1])
-    // The model is "thinking" (1.5 s): hold the database for 60 s, past the three tries of turn_end (10 s each, 1 s and 2 s apart).
-    await hive.fake.waitForRequest((r) => r.summary?.turnText.includes('a slow errand for you') === true, 60_000)
+    // The holder is up before the turn starts; a line on its stdin takes the lock at once (a node
+    // start while the model thinks could outlast the thinking on a busy box).
     const holder = spawn(
       process.execPath,
       [
         '-e',
         `const db = new (require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}))(process.argv[1]);
-         db.exec('BEGIN IMMEDIATE'); console.log('locked');
-         setTimeout(() => { db.exec('ROLLBACK'); console.log('released') }, 60000)`,
+         console.log('ready');
+         process.stdin.once('data', () => {
+           db.exec('BEGIN IMMEDIATE'); console.log('locked');
+           setTimeout(() => { db.exec('ROLLBACK'); console.log('released'); process.exit(0) }, 60000)
+         })`,
         join(daemon.home, 'hive.db'),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['pipe', 'pipe', 'inherit'] },
     )
     const lines = createInterface({ input: holder.stdout })
-    const released = new Promise<void>((resolve) => lines.on('line', (line) => line === 'released' && resolve()))
+    const line = (want: string) => new Promise<void>((resolve) => lines.on('line', (l) => l === want && resolve()))
+    const [ready, locked, released] = [line('ready'), line('locked'), line('released')]
+    await ready
+    const sent = await daemon.cli('send', 'worker', 'a slow errand for you')
+    expect(sent.code, sent.stderr).toBe(0)
+    const id = Number(/message (\d+)/.exec(sent.stdout)?.[1])
+    // The model is "thinking" (3 s): hold the database for 60 s, past the three tries of turn_end (10 s each, 1 s and 2 s apart).
+    await hive.fake.waitForRequest((r) => r.summary?.turnText.includes('a slow errand for you') === true, 60_000)
+    holder.stdin.end('lock\n')
+    await locked
     await released
 
     // Handled a second time once the database is free (the first turn's end never landed), then acked.

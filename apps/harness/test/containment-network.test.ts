@@ -193,17 +193,22 @@ describe.runIf(nspawnWorksHere('containment-network'))('containment: network', (
         const answer = JSON.parse(await nodeInside(daemon.home, 'worker', viaProxy(target))) as string
         expect(answer, target).toMatch(/^HTTP\/1.1 403 Forbidden \| hive egress refused: /)
       }
-      const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-      try {
-        const refusals = (db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'worker' AND kind = 'egress:refused'`).all() as { payloadJson: string }[]).map(
-          (r) => JSON.parse(r.payloadJson) as { target: string; reason: string },
-        )
-        expect(refusals.map((r) => r.target)).toEqual(expect.arrayContaining([`198.51.100.8:${upstreamPort}`, `127.0.0.1:${hostPort}`, '169.254.169.254:80']))
-        expect(refusals.find((r) => r.target === '169.254.169.254:80')?.reason).toContain('link-local')
-        expect(refusals.find((r) => r.target.startsWith('198.51.100.8'))?.reason).toContain('allow-list')
-      } finally {
-        db.close()
+      // The refusal is journaled beside the 403, not before it.
+      const refusals = () => {
+        const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+        try {
+          return (db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'worker' AND kind = 'egress:refused'`).all() as { payloadJson: string }[]).map(
+            (r) => JSON.parse(r.payloadJson) as { target: string; reason: string },
+          )
+        } finally {
+          db.close()
+        }
       }
+      await expect
+        .poll(() => refusals().map((r) => r.target), { timeout: 5_000 })
+        .toEqual(expect.arrayContaining([`198.51.100.8:${upstreamPort}`, `127.0.0.1:${hostPort}`, '169.254.169.254:80']))
+      expect(refusals().find((r) => r.target === '169.254.169.254:80')?.reason).toContain('link-local')
+      expect(refusals().find((r) => r.target.startsWith('198.51.100.8'))?.reason).toContain('allow-list')
     })
   })
 })

@@ -181,7 +181,8 @@ describe('daemon resilience', () => {
     console.log(
       `/healthz answered ${answered} times while the database was locked, slowest in ${slowest} ms; hive send started ${releasedAt - sendStartedAt} ms before the release`,
     )
-    expect(slowest).toBeLessThan(200)
+    // Not stalled: a synchronous busy wait held every answer for the whole lock (3 s); the margin is for a GC pause on a busy box.
+    expect(slowest).toBeLessThan(1000)
     expect(done.status).toBe(200)
     expect(done.at).toBeGreaterThanOrEqual(releasedAt)
     expect(sent.code, sent.stderr).toBe(0)

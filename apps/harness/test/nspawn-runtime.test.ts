@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
-import { nspawnWorksHere } from './support/containers.ts'
+import { NODE_COMM, nspawnWorksHere, runsNode } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { TerminalClient } from './support/terminal-client.ts'
 
@@ -13,16 +13,17 @@ interface AgentRow {
   runtime: string
   isolated: boolean
   state: string
+  activity: string
+  unread: number
 }
 
-/** Host pids of live processes whose command line contains `needle` (nspawn itself aside). */
+/** Host pids of live node processes whose command line contains `needle` (nspawn and its stub init aside). */
 function hostPidsOf(needle: string): number[] {
   return readdirSync('/proc')
     .filter((e) => /^\d+$/.test(e))
     .filter((e) => {
       try {
-        const cmdline = readFileSync(`/proc/${e}/cmdline`, 'utf8').replaceAll('\0', ' ')
-        return cmdline.includes(needle) && !cmdline.startsWith('systemd-nspawn')
+        return runsNode(e) && readFileSync(`/proc/${e}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle)
       } catch {
         return false
       }
@@ -30,14 +31,13 @@ function hostPidsOf(needle: string): number[] {
     .map(Number)
 }
 
-/** Host uid of every live process whose command line contains `needle` (nspawn itself aside). */
+/** Host uid of every live node process whose command line contains `needle` (nspawn and its stub init aside). */
 function hostUidsOf(needle: string): number[] {
   const uids: number[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      if (!cmdline.includes(needle) || cmdline.startsWith('systemd-nspawn')) continue
+      if (!runsNode(entry) || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) continue
       const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]
       if (uid !== undefined) uids.push(Number(uid))
     } catch {
@@ -100,6 +100,8 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
     const claudeDir = join(daemon.home, 'agents', 'worker', 'claude')
     const owners = new Set(readdirSync(claudeDir).map((f) => statSync(join(claudeDir, f)).uid))
     expect([...owners].every((u) => u >= 0x24000000)).toBe(true)
+    // The turn is over and the message acked before the later tests kill this payload (or it comes again).
+    await expect.poll(async () => (await daemon.cliJson<AgentRow[]>('list', '--json')).find((a) => a.name === 'worker'), { timeout: 30_000 }).toMatchObject({ activity: 'idle', unread: 0 })
   })
 
   it('opens a terminal inside the container as its root, which is not host root', async () => {
@@ -133,8 +135,9 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
     const t = await TerminalClient.open(`${daemon.origin.replace('http', 'ws')}/pty/worker?kind=shell`, headers)
     try {
       const at = t.offset
-      // `[.]` keeps the search from finding its own command line.
-      const agentPid = `$(for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'hive-agent[.]mjs serve' && echo \${p#/proc/}; done | head -n1)`
+      // `[.]` keeps the search from finding its own command line; the stub init (pid 1) keeps
+      // nspawn's, payload included, but does not run node.
+      const agentPid = `$(for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = ${NODE_COMM} ] && tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'hive-agent[.]mjs serve' && echo \${p#/proc/}; done | head -n1)`
       t.type(
         `A=${agentPid}; echo "B$((6*7))B"; grep -E 'Seccomp|NoNewPrivs|CapBnd' /proc/self/status; ` +
           `grep -E 'Seccomp|NoNewPrivs|CapBnd' /proc/$A/status | sed 's/^/PAYLOAD-/'; ` +
@@ -158,14 +161,26 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
   })
 
   it('reports a container that dies on its own to the manager as container_crash', async () => {
-    const [pid] = hostPidsOf('hive-agent.mjs serve').filter((p) => readFileSync(`/proc/${p}/environ`, 'utf8').includes('GIT_AUTHOR_NAME=worker\0'))
+    const environOf = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8')
+      } catch {
+        return '' // exited meanwhile
+      }
+    }
+    const [pid] = hostPidsOf('hive-agent.mjs serve').filter((p) => environOf(p).includes('GIT_AUTHOR_NAME=worker\0'))
     expect(pid).toBeDefined()
     process.kill(pid ?? 0, 'SIGKILL')
     await expect.poll(async () => (await daemon.cliJson<AgentRow[]>('list', '--json')).find((a) => a.name === 'worker')?.state, { timeout: 20_000 }).toBe('failed')
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    const events = db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%container_crash%'`).all() as { body: string }[]
-    db.close()
-    expect(events.map((e) => JSON.parse(e.body) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: 'container_crash', agent: 'worker' }))
+    const crashEvents = () => {
+      const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
+      try {
+        return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%container_crash%'`).all() as { body: string }[]).map((e) => JSON.parse(e.body) as unknown)
+      } finally {
+        db.close()
+      }
+    }
+    await expect.poll(crashEvents, { timeout: 5_000 }).toContainEqual(expect.objectContaining({ event: 'container_crash', agent: 'worker' }))
     expect((await daemon.cli('start', 'worker')).code).toBe(0)
   })
 
@@ -180,7 +195,8 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
     const t = await TerminalClient.open(`${daemon.origin.replace('http', 'ws')}/pty/worker?kind=shell`, headers)
     await expect(t.waitFor('never', 0, 10_000)).rejects.toThrow('agent worker is not running')
     expect((await daemon.cli('start', 'worker')).code).toBe(0)
-    await expect.poll(() => nspawnProcesses('worker')).toBe(1) // (for a moment its fork has the same name)
+    // nspawn's forks have its name until the container is set up, which may take seconds on a busy box.
+    await expect.poll(() => nspawnProcesses('worker'), { timeout: 30_000 }).toBe(1)
 
     await daemon.crash()
     // setpriv --pdeathsig: nspawn is told to stop when the daemon dies; nothing is orphaned.

@@ -115,9 +115,10 @@ describe('signals leave no process behind', () => {
 
     const sent = Date.now()
     term.write('\x03')
-    await exited
     // The terminal delivers the ^C, and npm forwards it again; the daemon still shut down in order.
-    expect(output).toContain('◆ hive serve stopped')
+    // (Polled before the exit: node-pty may report the exit before the last output is read.)
+    await expect.poll(() => output, { timeout: Bound.STOPPED_MS }).toContain('◆ hive serve stopped')
+    await exited
     expect(output).not.toContain('exiting without finishing the shutdown')
     await expectNoneLeft(home, sent, Bound.STOPPED_MS)
   })
@@ -131,7 +132,8 @@ describe('signals leave no process behind', () => {
     daemon.stderr.resume()
     const lines: string[] = []
     createInterface({ input: daemon.stdout }).on('line', (l) => lines.push(l))
-    const exited = once(daemon, 'exit')
+    // 'close', not 'exit': the last line must have been read from stdout.
+    const exited = once(daemon, 'close')
     // Printed after the migrations, before the agents start.
     await expect.poll(() => lines.join('\n'), { timeout: 60_000 }).toMatch(/◆ database /)
     const sent = Date.now()
@@ -154,7 +156,7 @@ describe('signals leave no process behind', () => {
 
     const sent = Date.now()
     process.kill(daemon.pid ?? 0, 'SIGTERM')
-    await expect.poll(() => daemon.log()).toContain('"msg":"shutting down"')
+    await expect.poll(() => daemon.log(), { timeout: 10_000 }).toContain('"msg":"shutting down"')
     process.kill(daemon.pid ?? 0, 'SIGTERM')
     await expectNoneLeft(home, sent, Bound.STOPPED_MS)
     expect(daemon.log()).toContain('SIGTERM while shutting down')

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 const execFileAsync = promisify(execFile)
 
@@ -66,12 +66,18 @@ export function containerPids(home: string, agent: string): number[] {
 }
 
 /**
- * The host pid of an agent's `hive-agent serve` (inside its container). nspawn's own forks carry
- * its command line, payload included, until they exec; they are still setting the container up
- * (no /tmp yet), so only a process that runs node counts.
+ * What a process running this node shows as its name. nspawn's own forks carry its command line,
+ * payload included, until they exec (still setting the container up: no /tmp yet), and its stub
+ * init keeps all but argv[0] of it; only a process that runs node is the payload.
  */
+export const NODE_COMM = basename(process.execPath).slice(0, 15)
+
+/** Whether a host pid runs node (see NODE_COMM); false once it has exited. */
+export const runsNode = (pid: number | string) => commandOf(Number(pid), 'comm') === NODE_COMM
+
+/** The host pid of an agent's `hive-agent serve` (inside its container). */
 export function agentPidOf(home: string, agent: string): number | undefined {
-  return containerPids(home, agent).find((pid) => commandOf(pid, 'comm') === 'node' && commandOf(pid, 'cmdline').includes('hive-agent.mjs serve'))
+  return containerPids(home, agent).find((pid) => runsNode(pid) && commandOf(pid, 'cmdline').includes('hive-agent.mjs serve'))
 }
 
 /** The container's init (nspawn's stub), what `nsenter --all` joins; undefined while it is not up. */
