@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { managerEvents } from '../apps/harness/test/support/manager-events.ts'
 import { connectAgent } from '../apps/harness/test/support/sockets.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -50,16 +50,7 @@ test('a config commit is reviewed as a diff and denied with a note (two clicks)'
   await expect(card).toHaveCount(0)
 
   expect(readFileSync(join(hive.daemon.home, 'applied', 'manager', 'agent.json'), 'utf8')).not.toContain('opus')
-  // The manager's event is written beside the answer, not before it.
-  const events = () => {
-    const db = new Database(join(hive.daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%approval_resolved%'`).all() as { body: string }[]).map((e) => JSON.parse(e.body) as unknown)
-    } finally {
-      db.close()
-    }
-  }
   await expect
-    .poll(events, { timeout: 5_000 })
+    .poll(() => managerEvents(hive.daemon.home, 'approval_resolved'), { timeout: 5_000 })
     .toContainEqual(expect.objectContaining({ event: 'approval_resolved', id, kind: 'apply_commit', status: 'denied', note: 'haiku is enough' }))
 })

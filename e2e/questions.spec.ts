@@ -1,6 +1,5 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import type { AskOperatorArgs } from '@hive/mcp'
+import { managerEvents } from '../apps/harness/test/support/manager-events.ts'
 import { connectAgent } from '../apps/harness/test/support/sockets.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -54,13 +53,5 @@ test('a question with a TTL counts down and expires; the manager is told', async
 
   const stored = (await hive.daemon.cliJson<Question[]>('questions', '--all', '--json')).find((q) => q.id === id)
   expect(stored).toMatchObject({ status: 'expired', answer: '[expired]' })
-  const events = () => {
-    const db = new Database(join(hive.daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%question_expired%'`).all() as { body: string }[]).map((e) => JSON.parse(e.body) as unknown)
-    } finally {
-      db.close()
-    }
-  }
-  await expect.poll(events, { timeout: 5_000 }).toContainEqual({ event: 'question_expired', id, question: 'Still there?', answer: '[expired]' })
+  await expect.poll(() => managerEvents(hive.daemon.home, 'question_expired'), { timeout: 5_000 }).toContainEqual({ event: 'question_expired', id, question: 'Still there?', answer: '[expired]' })
 })

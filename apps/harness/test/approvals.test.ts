@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { failure } from './support/failure.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { connectAdmin, connectAgent } from './support/sockets.ts'
+import { managerEvents } from './support/manager-events.ts'
 
 interface Approval {
   id: number
@@ -46,15 +46,7 @@ describe('approvals', () => {
   })
   const { daemon } = hive
   const managerSocket = () => connectAgent(daemon.home, 'manager')
-  const systemEvents = () => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      const rows = db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND sender = 'system' ORDER BY id`).all() as { body: string }[]
-      return rows.map((r) => JSON.parse(r.body) as Record<string, unknown>)
-    } finally {
-      db.close()
-    }
-  }
+  const systemEvents = () => managerEvents(daemon.home)
 
   it('spawns an agent the manager asked for once the operator approves', async () => {
     expect((await daemon.cli('send', 'manager', 'we need a scout for the docs')).code).toBe(0)

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { agentPidOf, nspawnPidOf, nspawnWorksHere } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import type { HiveDaemon } from './support/hive-daemon.ts'
 import { connectAdmin, connectAgent } from './support/sockets.ts'
 import { TerminalClient } from './support/terminal-client.ts'
+import { managerEvents } from './support/manager-events.ts'
 
 /** The worker's applied limits: small enough to hit from a terminal in a few seconds. */
 const WORKER_LIMITS = { memoryMB: 256, pids: 64, cpuWeight: 100 }
@@ -173,17 +173,8 @@ describe.runIf(nspawnWorksHere('container limits') && cgroupsHere())('container 
     expect(() => process.kill(daemon.pid ?? 0, 0)).not.toThrow()
     await hiveAnswers(daemon)
 
-    const crashNotes = () => {
-      const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-      try {
-        const rows = db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%container_crash%'`).all() as { body: string }[]
-        return rows.map((r) => JSON.parse(r.body) as { agent: string; note: string })
-      } finally {
-        db.close()
-      }
-    }
     await expect
-      .poll(crashNotes, { timeout: 20_000 })
+      .poll(() => managerEvents(daemon.home, 'container_crash'), { timeout: 20_000 })
       .toContainEqual(expect.objectContaining({ event: 'container_crash', agent: 'worker', note: expect.stringContaining('killed: out of memory (limit 256 MB)') as unknown }))
     // The cgroup goes with the container.
     await expect.poll(() => existsSync(worker.memory) || existsSync(worker.pids), { timeout: 10_000 }).toBe(false)

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { useHive } from './support/hive-fixture.ts'
+import { managerEvents } from './support/manager-events.ts'
 
 const COMPACTED = '# worker — notes\n- task: document the API\n- decided: sqlite (operator, #3)'
 const bigNotes = (tag: string) => `# worker — notes\n${Array.from({ length: 60 }, (_, i) => `- ${tag} step ${i}: looked at file ${i}, nothing new\n`).join('')}`
@@ -20,16 +20,7 @@ describe('notes compaction', () => {
   })
   const { daemon } = hive
   const notes = () => join(daemon.home, 'agents', 'worker', 'state', 'notes.md')
-  const managerEvents = () => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND sender = 'system' AND body LIKE '%notes_compacted%'`).all() as { body: string }[]).map(
-        (r) => JSON.parse(r.body) as Record<string, unknown>,
-      )
-    } finally {
-      db.close()
-    }
-  }
+  const compactedEvents = () => managerEvents(daemon.home, 'notes_compacted')
 
   it('rewrites notes.md that outgrew its limit after a turn, keeping a backup', async () => {
     writeFileSync(join(daemon.home, 'applied', 'worker', 'agent.json'), JSON.stringify({ bash: [], notesCompactBytes: 1024 }))
@@ -39,7 +30,7 @@ describe('notes compaction', () => {
 
     await expect.poll(() => readFileSync(notes(), 'utf8'), { timeout: 120_000, interval: 300 }).toBe(`${COMPACTED}\n`)
     expect(readFileSync(`${notes()}.bak`, 'utf8')).toBe(original)
-    await expect.poll(managerEvents, { timeout: 30_000 }).toEqual([
+    await expect.poll(compactedEvents, { timeout: 30_000 }).toEqual([
       { event: 'notes_compacted', agent: 'worker', bytes_before: Buffer.byteLength(original), bytes_after: Buffer.byteLength(`${COMPACTED}\n`) },
     ])
 
@@ -65,6 +56,6 @@ describe('notes compaction', () => {
     await expect.poll(async () => (await daemon.cli('logs', 'worker')).stdout, { timeout: 30_000 }).toContain('the compacted notes are not smaller')
     expect(readFileSync(notes(), 'utf8')).toBe(original)
     expect(existsSync(`${notes()}.bak`)).toBe(true)
-    expect(managerEvents()).toHaveLength(1)
+    expect(compactedEvents()).toHaveLength(1)
   })
 })

@@ -7,6 +7,7 @@ import { onTurnContaining } from '@hive/testkit'
 import { NODE_COMM, nspawnWorksHere, runsNode } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { TerminalClient } from './support/terminal-client.ts'
+import { managerEvents } from './support/manager-events.ts'
 
 interface AgentRow {
   name: string
@@ -172,15 +173,7 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
     expect(pid).toBeDefined()
     process.kill(pid ?? 0, 'SIGKILL')
     await expect.poll(async () => (await daemon.cliJson<AgentRow[]>('list', '--json')).find((a) => a.name === 'worker')?.state, { timeout: 20_000 }).toBe('failed')
-    const crashEvents = () => {
-      const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-      try {
-        return (db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND body LIKE '%container_crash%'`).all() as { body: string }[]).map((e) => JSON.parse(e.body) as unknown)
-      } finally {
-        db.close()
-      }
-    }
-    await expect.poll(crashEvents, { timeout: 5_000 }).toContainEqual(expect.objectContaining({ event: 'container_crash', agent: 'worker' }))
+    await expect.poll(() => managerEvents(daemon.home, 'container_crash'), { timeout: 5_000 }).toContainEqual(expect.objectContaining({ event: 'container_crash', agent: 'worker' }))
     expect((await daemon.cli('start', 'worker')).code).toBe(0)
   })
 

@@ -1,10 +1,9 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { failure } from './support/failure.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { connectAgent } from './support/sockets.ts'
+import { managerEvents } from './support/manager-events.ts'
 
 interface Question {
   id: number
@@ -111,13 +110,9 @@ describe('operator questions', () => {
     await daemon.crash()
     await daemon.start()
 
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
     await expect
-      .poll(() => db.prepare(`SELECT body FROM "Message" WHERE recipient = 'manager' AND sender = 'system' AND body LIKE '%question_expired%'`).all(), {
-        timeout: 30_000,
-      })
-      .toEqual([{ body: JSON.stringify({ event: 'question_expired', id: question_id, question: 'still there?', answer: '[expired]' }) }])
-    db.close()
+      .poll(() => managerEvents(daemon.home, 'question_expired'), { timeout: 30_000 })
+      .toEqual([{ event: 'question_expired', id: question_id, question: 'still there?', answer: '[expired]' }])
     const q = (await daemon.cliJson<Question[]>('questions', '--all', '--json')).find((x) => x.id === question_id)
     expect(q).toMatchObject({ status: 'expired', answer: '[expired]', answerer: 'ttl-watchdog' })
   })
