@@ -10,6 +10,11 @@ import { startModelForwarder } from './model-forwarder.ts'
 import { runTurnLoop } from './turn-loop.ts'
 import { TerminalHost } from './terminal-host.ts'
 
+const Serve = {
+  /** ms an ended agent waits for its last handles to close by themselves before it exits anyway. */
+  EXIT_GRACE_MS: 3_000,
+} as const
+
 /** `hive-agent serve`: the turn loop, the model forwarder (isolated runtimes) and the terminals. */
 export async function serveAgent(): Promise<void> {
   const log = createLogger('hive-agent')
@@ -53,14 +58,24 @@ export async function serveAgent(): Promise<void> {
       claudeEnv,
       log,
       signal: abort.signal,
+      onDaemonGone: () => {
+        if (abort.signal.aborted) return
+        log.warn('the connection to the daemon closed: stopping this agent (and its container)')
+        process.exitCode = 1
+        abort.abort()
+      },
       terminals,
     })
   } catch (e) {
     log.fatal({ err: e }, 'turn loop stopped')
     process.exitCode = 1
   } finally {
+    abort.abort()
     mcpHost.close()
     // Open terminals would keep the process, and so the container, alive.
     terminals.dispose()
   }
+  // Whatever handle is still open (a client of the forwarder, a terminal's socket) must not keep
+  // an orphaned agent, and its container, alive.
+  setTimeout(() => process.exit(), Serve.EXIT_GRACE_MS).unref()
 }

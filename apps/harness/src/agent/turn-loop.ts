@@ -57,7 +57,13 @@ export interface TurnLoopOptions {
   /** Environment for `claude` (model access, isolated HOME/CLAUDE_CONFIG_DIR). */
   claudeEnv: NodeJS.ProcessEnv
   log: Logger
+  /** The agent is stopping (SIGTERM, or its daemon is gone): a running claude is stopped too. */
   signal: AbortSignal
+  /**
+   * The connection to the daemon closed: nobody will take this agent's work any more, so it must
+   * stop, and its container with it (a unit on a systemd host outlives a SIGKILLed daemon).
+   */
+  onDaemonGone: () => void
   /** Where terminal requests go (terminal-host.ts): the operator's terminals run in the payload. */
   terminals: { open(request: TerminalRequest): void }
 }
@@ -96,6 +102,7 @@ class TurnLoop {
     opts.log.info({ agent: name, role, requeued }, 'turn loop started')
     const files = writeAgentFiles(opts.runDir, name, role, opts.mcpRelaySocket)
     opts.signal.addEventListener('abort', () => client.close(), { once: true })
+    client.onClose(() => opts.onDaemonGone())
     return new TurnLoop(client, name, role, files, opts)
   }
 
@@ -240,7 +247,7 @@ class TurnLoop {
     const forwarder = this.forwarder()
     const cancel = new AbortController()
     const timeout = AbortSignal.timeout(config.turn_timeout_seconds * 1000)
-    const signal = AbortSignal.any([cancel.signal, timeout])
+    const signal = AbortSignal.any([cancel.signal, timeout, this.opts.signal])
     this.running = cancel
     const end = async (ok: boolean, extra: Record<string, unknown>) => {
       await forwarder.flush()
@@ -352,12 +359,12 @@ class TurnLoop {
     }
   }
 
-  /** A claude run outside a turn (compaction): the operator's cancel and the turn timeout stop it too. */
+  /** A claude run outside a turn (compaction): the operator's cancel, the turn timeout and a stop end it too. */
   private async cancellable<T>(config: TurnConfig, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const cancel = new AbortController()
     this.running = cancel
     try {
-      return await run(AbortSignal.any([cancel.signal, AbortSignal.timeout(config.turn_timeout_seconds * 1000)]))
+      return await run(AbortSignal.any([cancel.signal, AbortSignal.timeout(config.turn_timeout_seconds * 1000), this.opts.signal]))
     } finally {
       this.running = undefined
     }

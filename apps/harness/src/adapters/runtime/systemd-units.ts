@@ -99,8 +99,9 @@ interface Running {
 /**
  * The counterpart of ChildSupervisor when systemd is PID 1: every agent container is a transient
  * unit `hive-agent@<name>.service`, and the crash watcher (D-Bus PropertiesChanged) tells when one
- * goes down. A unit the daemon did not stop going down is a crash, with systemd's `result`. Units
- * outlive the daemon; on its next start they are stopped before their agents start again.
+ * goes down. A unit the daemon did not stop going down is a crash, with systemd's `result`. A
+ * killed daemon's units end with their agents (which exit when the daemon's connection closes);
+ * one still running at the next start is stopped before its agent starts again.
  */
 export class UnitSupervisor {
   readonly events = new EventEmitter<ContainerRuntimeEvents>()
