@@ -141,8 +141,10 @@ describe.runIf(nspawnWorksHere('systemd units') && systemdTestbedHere('systemd u
     // connection closed), and its container ends with it.
     expect((await testbed().unitProperties(unitOf('alpha'), ['ActiveState'])).ActiveState).toBe('failed')
     expect((await testbed().unitProperties(unitOf('manager'), ['ActiveState'])).ActiveState).toBe('active')
+    const crashedAt = Date.now()
     await daemon.crash()
     await expect.poll(async () => (await testbed().unitProperties(unitOf('manager'), ['ActiveState'])).ActiveState, { timeout: 5_000, interval: 50 }).toBe('failed')
+    console.log(`the manager's unit was down ${Date.now() - crashedAt} ms after the daemon's SIGKILL`)
 
     await daemon.start()
     // It starts its agents again (both want to run) without calling either start a crash.
