@@ -19,7 +19,9 @@ export interface CompactNotesInput {
   workDir: string
   limitBytes: number
   model: string
-  run: (input: Pick<RunClaudeInput, 'args' | 'prompt' | 'cwd'>) => Promise<ClaudeRun>
+  /** Cancel, timeout or stop: the run is stopped, and whatever it answered is not written. */
+  signal: AbortSignal
+  run: (input: Pick<RunClaudeInput, 'args' | 'prompt' | 'cwd'>, signal: AbortSignal) => Promise<ClaudeRun>
 }
 
 const notesFile = (stateDir: string) => join(stateDir, AgentFileNames.NOTES)
@@ -55,7 +57,9 @@ export async function compactNotes(input: CompactNotesInput): Promise<NotesCompa
     ],
     prompt: `Compact these notes to well under ${input.limitBytes} bytes (now ${bytesBefore}). The file:\n\n${before}`,
     cwd: input.workDir,
-  })
+  }, input.signal)
+  // claude answers SIGINT with a final result line: a stopped rewrite may look like a finished one.
+  if (input.signal.aborted) return { skipped: 'stopped before the rewrite finished' }
   const text = run.result?.result?.trim() ?? ''
   if (!run.ok || text === '') return { skipped: `the compactor failed: ${run.result?.result ?? run.stderrTail ?? 'no answer'}`.slice(0, 500) }
   const after = text + '\n'

@@ -115,6 +115,9 @@ class TurnLoop {
     } finally {
       this.client.close()
       await control
+      // An operator's /compact runs under the lock, awaited by nobody: its claude must be down
+      // (stopped through the same signal) before serve exits and pdeathsig kills it mid-write.
+      await this.lock.run(() => Promise.resolve())
     }
   }
 
@@ -247,7 +250,7 @@ class TurnLoop {
     const forwarder = this.forwarder()
     const cancel = new AbortController()
     const timeout = AbortSignal.timeout(config.turn_timeout_seconds * 1000)
-    const signal = AbortSignal.any([cancel.signal, timeout, this.opts.signal])
+    const signal = AbortSignal.any([cancel.signal, timeout])
     this.running = cancel
     const end = async (ok: boolean, extra: Record<string, unknown>) => {
       await forwarder.flush()
@@ -275,6 +278,8 @@ class TurnLoop {
         result = await this.claude(config, forwarder, prompt, signal, true)
       }
     } catch (e) {
+      // Stopping (or the daemon is gone): the lease stays, whatever the half-run claude left.
+      if (this.opts.signal.aborted) return { kind: 'interrupted' }
       log.error({ err: e }, 'could not run claude')
       const error = `could not run claude: ${(e as Error).message}`
       await end(false, { error })
@@ -335,12 +340,13 @@ class TurnLoop {
           workDir: join(runDir, 'notes-compactor'),
           limitBytes: config.notes_compact_bytes,
           model: config.model,
-          run: (input) =>
+          signal: AbortSignal.any([signal, this.opts.signal]),
+          run: (input, stop) =>
             runClaude({
               ...input,
               bin: this.opts.claudeBin,
               env: this.opts.claudeEnv,
-              signal: AbortSignal.any([signal, this.opts.signal]),
+              signal: stop,
               onLine: forwardLine(forwarder),
             }),
         }),
@@ -359,12 +365,12 @@ class TurnLoop {
     }
   }
 
-  /** A claude run outside a turn (compaction): the operator's cancel, the turn timeout and a stop end it too. */
+  /** A claude run outside a turn (compaction): the operator's cancel and the turn timeout stop it too. */
   private async cancellable<T>(config: TurnConfig, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const cancel = new AbortController()
     this.running = cancel
     try {
-      return await run(AbortSignal.any([cancel.signal, AbortSignal.timeout(config.turn_timeout_seconds * 1000), this.opts.signal]))
+      return await run(AbortSignal.any([cancel.signal, AbortSignal.timeout(config.turn_timeout_seconds * 1000)]))
     } finally {
       this.running = undefined
     }
