@@ -5,6 +5,16 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isDatabaseBusy } from './database-busy.ts'
 
+/** What `run` threw (undefined if it did not). */
+function errorOf(run: () => unknown): unknown {
+  try {
+    run()
+  } catch (e) {
+    return e
+  }
+  return undefined
+}
+
 describe('isDatabaseBusy', () => {
   const dirs: string[] = []
   afterEach(() => {
@@ -18,19 +28,9 @@ describe('isDatabaseBusy', () => {
     holder.exec('CREATE TABLE t (x)')
     const other = new Database(join(dir, 'db'), { timeout: 0 })
     holder.exec('BEGIN IMMEDIATE')
-    let busy: unknown
-    try {
-      other.exec('INSERT INTO t VALUES (1)')
-    } catch (e) {
-      busy = e
-    }
+    const busy = errorOf(() => other.exec('INSERT INTO t VALUES (1)'))
     holder.exec('ROLLBACK')
-    let notBusy: unknown
-    try {
-      other.exec('INSERT INTO nowhere VALUES (1)')
-    } catch (e) {
-      notBusy = e
-    }
+    const notBusy = errorOf(() => other.exec('INSERT INTO nowhere VALUES (1)'))
     holder.close()
     other.close()
     expect(isDatabaseBusy(busy)).toBe(true)
