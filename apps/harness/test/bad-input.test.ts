@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
@@ -10,20 +9,18 @@ import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/tes
 import { HiveDaemon } from './support/hive-daemon.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { adminSocketPath, agentSocketPath, connectAdmin, connectAgent } from './support/sockets.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /** Row counts of every table that bad input must leave untouched. */
 function counts(home: string): Record<string, number> {
-  const db = new Database(join(home, 'hive.db'), { readonly: true })
-  try {
+  return readHiveDb(home, (db) => {
     const out: Record<string, number> = {}
     // Turn and AgentEvent move on their own: the manager runs turns for the spawn/kill helper events.
     for (const t of ['Agent', 'AgentSetting', 'Message', 'OperatorQuestion', 'Approval']) {
       out[t] = (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n
     }
     return out
-  } finally {
-    db.close()
-  }
+  })
 }
 
 /** Writes raw lines to a socket and returns the parsed answer lines. */

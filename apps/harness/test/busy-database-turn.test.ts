@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { HivePaths } from '../src/adapters/hive-paths.ts'
 import { useHive } from './support/hive-fixture.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /**
  * A turn whose end lands while another process holds the database for much longer than the
@@ -25,14 +25,7 @@ describe('a turn that ends while the database is held', () => {
   })
   const { daemon } = hive
   const harnessPid = () => Number(readFileSync(new HivePaths(daemon.home).agentPidFile('worker'), 'utf8'))
-  const messageRow = (id: number) => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return db.prepare('SELECT ackedAt IS NOT NULL AS acked, redelivered FROM "Message" WHERE id = ?').get(id)
-    } finally {
-      db.close()
-    }
-  }
+  const messageRow = (id: number) => readHiveDb(daemon.home, (db) => db.prepare('SELECT ackedAt IS NOT NULL AS acked, redelivered FROM "Message" WHERE id = ?').get(id))
 
   it('requeues the message, handles it after the release and keeps the same agent process', async () => {
     const pidBefore = harnessPid()

@@ -4,11 +4,11 @@ import { createServer, type AddressInfo, type Server } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { containerPids, nodeInside, nspawnWorksHere, stubInitOf } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 const OPERATOR_KEY = 'sk-ant-operator-secret-4711'
 /**
@@ -91,14 +91,11 @@ describe.runIf(nspawnWorksHere('containment-network'))('containment: network', (
     const request = await hive.fake.waitForRequest((r) => r.script === 'worker-gw', 120_000)
     expect(request.auth.apiKey).toBe(OPERATOR_KEY)
     await expect
-      .poll(() => {
-        const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-        try {
-          return db.prepare(`SELECT status, model, tokensIn, tokensOut FROM "ModelRequest" WHERE agent = 'worker'`).all() as { status: number; tokensIn: number; tokensOut: number }[]
-        } finally {
-          db.close()
-        }
-      }, { timeout: 60_000, interval: 500 })
+      .poll(
+        () =>
+          readHiveDb(daemon.home, (db) => db.prepare(`SELECT status, model, tokensIn, tokensOut FROM "ModelRequest" WHERE agent = 'worker'`).all() as { status: number; tokensIn: number; tokensOut: number }[]),
+        { timeout: 60_000, interval: 500 },
+      )
       .toContainEqual(expect.objectContaining({ status: 200, tokensIn: expect.any(Number) as number, tokensOut: expect.any(Number) as number }))
 
     // No operator secret in the container: not in the payload's environment, nor any process's.
@@ -194,16 +191,10 @@ describe.runIf(nspawnWorksHere('containment-network'))('containment: network', (
         expect(answer, target).toMatch(/^HTTP\/1.1 403 Forbidden \| hive egress refused: /)
       }
       // The refusal is journaled beside the 403, not before it.
-      const refusals = () => {
-        const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-        try {
-          return (db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'worker' AND kind = 'egress:refused'`).all() as { payloadJson: string }[]).map(
-            (r) => JSON.parse(r.payloadJson) as { target: string; reason: string },
-          )
-        } finally {
-          db.close()
-        }
-      }
+      const refusals = () =>
+        readHiveDb(daemon.home, (db) => db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'worker' AND kind = 'egress:refused'`).all() as { payloadJson: string }[]).map(
+          (r) => JSON.parse(r.payloadJson) as { target: string; reason: string },
+        )
       await expect
         .poll(() => refusals().map((r) => r.target), { timeout: 5_000 })
         .toEqual(expect.arrayContaining([`198.51.100.8:${upstreamPort}`, `127.0.0.1:${hostPort}`, '169.254.169.254:80']))

@@ -1,9 +1,8 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { DeadLetterView, InboxMessage } from '@hive/mcp'
 import { onTurnContaining, type Script } from '@hive/testkit'
 import { useHive } from './support/hive-fixture.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /** The model refuses this turn every time: a turn error, not an outage. */
 const poison = (tag: string): Script =>
@@ -19,14 +18,8 @@ describe('dead letters', () => {
   const { daemon } = hive
 
   const deadLetters = () => daemon.cliJson<DeadLetterView[]>('dead-letters', '--json')
-  const rowOf = (id: number) => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return db.prepare('SELECT ackedAt IS NOT NULL AS acked, deadLetteredAt IS NOT NULL AS dead, attempts FROM "Message" WHERE id = ?').get(id)
-    } finally {
-      db.close()
-    }
-  }
+  const rowOf = (id: number) =>
+    readHiveDb(daemon.home, (db) => db.prepare('SELECT ackedAt IS NOT NULL AS acked, deadLetteredAt IS NOT NULL AS dead, attempts FROM "Message" WHERE id = ?').get(id))
 
   /** A tRPC query as the dashboard makes it: logged in with the operator's URL, then a cookie. */
   async function dashboardQuery<T>(path: string): Promise<T> {
@@ -37,14 +30,7 @@ describe('dead letters', () => {
     return ((await res.json()) as { result: { data: T } }).result.data
   }
 
-  const failedTurns = () => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return (db.prepare(`SELECT count(*) AS n FROM "Turn" WHERE agent = 'worker' AND NOT ok`).get() as { n: number }).n
-    } finally {
-      db.close()
-    }
-  }
+  const failedTurns = () => readHiveDb(daemon.home, (db) => (db.prepare(`SELECT count(*) AS n FROM "Turn" WHERE agent = 'worker' AND NOT ok`).get() as { n: number }).n)
 
   async function deadLetterFor(tag: string): Promise<DeadLetterView> {
     expect((await daemon.cli('send', 'worker', `poison pill ${tag}: do it`)).code).toBe(0)

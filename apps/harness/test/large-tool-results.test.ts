@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HiveErrorCode, Limits, type AgentView, type InboxMessage, type JsonLinesClient, type adminOps } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
 import { useHive } from './support/hive-fixture.ts'
 import { connectAdmin, connectAgent } from './support/sockets.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /** About `bytes` of UTF-8 CJK text (3 bytes a character), in lines like a real document. */
 function cjkText(bytes: number, seed: number): string {
@@ -61,9 +61,7 @@ describe('large tool results and large mail', () => {
       .toBe('idle')
 
     // Every event reached the daemon, the three big results stored truncated within their cap.
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    const rows = db.prepare(`SELECT kind, payloadJson FROM "AgentEvent" WHERE agent = 'worker' ORDER BY id`).all() as EventRow[]
-    db.close()
+    const rows = readHiveDb(daemon.home, (db) => db.prepare(`SELECT kind, payloadJson FROM "AgentEvent" WHERE agent = 'worker' ORDER BY id`).all() as EventRow[])
     const toolResults = rows.filter((r) => r.kind === 'user' && r.payloadJson.includes('"truncated":true'))
     expect(toolResults).toHaveLength(3)
     for (const r of toolResults) expect(Buffer.byteLength(r.payloadJson, 'utf8')).toBeLessThanOrEqual(Limits.MAX_EVENT_PAYLOAD_BYTES)

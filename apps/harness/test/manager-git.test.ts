@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { nspawnWorksHere, stubInitOf } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /** `git -c alias.x='!cmd' x` runs cmd: what `Bash(git -C /agents/*)` used to admit. */
 const ALIAS_TRICK = (marker: string) => `git -C /agents/worker/config -c alias.x='!touch /state/${marker}' x`
@@ -62,13 +62,8 @@ describe.runIf(nspawnWorksHere('manager git'))('the manager and git (nspawn)', (
     await expect
       .poll(
         () => {
-          const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-          try {
-            const rows = db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'manager' AND kind LIKE 'result%' ORDER BY id`).all() as { payloadJson: string }[]
-            denials = rows.flatMap((r) => (JSON.parse(r.payloadJson) as ResultEvent).permission_denials ?? [])
-          } finally {
-            db.close()
-          }
+          const rows = readHiveDb(daemon.home, (db) => db.prepare(`SELECT payloadJson FROM "AgentEvent" WHERE agent = 'manager' AND kind LIKE 'result%' ORDER BY id`).all() as { payloadJson: string }[])
+          denials = rows.flatMap((r) => (JSON.parse(r.payloadJson) as ResultEvent).permission_denials ?? [])
           return denials.map((d) => [d.tool_name, d.tool_input.command])
         },
         { timeout: 60_000, interval: 500 },

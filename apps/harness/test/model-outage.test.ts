@@ -1,9 +1,8 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { AgentView, InboxMessage } from '@hive/mcp'
 import { onTurnContaining } from '@hive/testkit'
 import { useHive } from './support/hive-fixture.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 interface MessageRow {
   body: string
@@ -30,18 +29,14 @@ describe('a model outage never uses up a message', () => {
   })
   const { daemon } = hive
 
-  const rowsOf = (text: string): MessageRow[] => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return db
-        .prepare(
-          `SELECT body, ackedAt IS NOT NULL AS acked, attempts, deadLetteredAt IS NOT NULL AS dead FROM "Message" WHERE recipient = 'worker' AND body LIKE ?`,
-        )
-        .all(`%${text}%`) as MessageRow[]
-    } finally {
-      db.close()
-    }
-  }
+  const rowsOf = (text: string): MessageRow[] =>
+    readHiveDb(
+      daemon.home,
+      (db) =>
+        db
+          .prepare(`SELECT body, ackedAt IS NOT NULL AS acked, attempts, deadLetteredAt IS NOT NULL AS dead FROM "Message" WHERE recipient = 'worker' AND body LIKE ?`)
+          .all(`%${text}%`) as MessageRow[],
+    )
 
   /** Polls `hive list` until the message is handled, collecting every worker state it showed. */
   async function ride(outage: string, handled: string): Promise<{ states: Set<string>; listed: string[] }> {

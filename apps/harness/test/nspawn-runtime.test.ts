@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { NODE_COMM, nspawnWorksHere, runsNode } from './support/containers.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { TerminalClient } from './support/terminal-client.ts'
 import { managerEvents } from './support/manager-events.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 interface AgentRow {
   name: string
@@ -228,9 +228,7 @@ describe.runIf(nspawnWorksHere('nspawn runtime'))('nspawn runtime', () => {
     const results = await Promise.all([daemon.cli('spawn', 'alpha'), daemon.cli('spawn', 'beta'), daemon.cli('spawn', 'alpha')])
     expect(results.map((r) => r.code).sort()).toEqual([0, 0, 1])
     expect(results.find((r) => r.code === 1)?.stderr).toContain('agent alpha already exists')
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    const bases = (db.prepare('SELECT "uidBase" FROM "Agent"').all() as { uidBase: number }[]).map((r) => r.uidBase)
-    db.close()
+    const bases = readHiveDb(daemon.home, (db) => db.prepare('SELECT "uidBase" FROM "Agent"').all() as { uidBase: number }[]).map((r) => r.uidBase)
     expect(bases).toHaveLength(4)
     expect(new Set(bases).size).toBe(4)
     expect(bases.every((b) => b >= 0x24000000 && b % 0x10000 === 0)).toBe(true)

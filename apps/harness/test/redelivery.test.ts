@@ -1,8 +1,7 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { useHive } from './support/hive-fixture.ts'
 import { connectAgent } from './support/sockets.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /**
  * At-least-once delivery across a daemon crash: a leased, un-acked message comes back exactly
@@ -59,9 +58,7 @@ describe('redelivery after SIGKILL of the daemon', () => {
     const after = await asWorker(recv)
     expect(after.message).toBeNull()
 
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    const rows = db.prepare(`SELECT body, ackedAt IS NOT NULL AS acked, redelivered FROM "Message" WHERE recipient = 'worker' ORDER BY id`).all()
-    db.close()
+    const rows = readHiveDb(daemon.home, (db) => db.prepare(`SELECT body, ackedAt IS NOT NULL AS acked, redelivered FROM "Message" WHERE recipient = 'worker' ORDER BY id`).all())
     expect(rows).toEqual([
       { body: 'one', acked: 1, redelivered: 0 },
       { body: 'two', acked: 1, redelivered: 1 },

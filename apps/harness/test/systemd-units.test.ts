@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claudeTestEnv, startFakeAnthropic, type FakeAnthropic } from '@hive/testkit'
 import { InstallPaths } from '../src/adapters/install-paths.ts'
 import { nspawnWorksHere } from './support/containers.ts'
 import { HiveDaemon } from './support/hive-daemon.ts'
 import { SystemdTestbed, systemdTestbedHere } from './support/systemd-testbed.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /** The issue's bound from `systemctl kill` to the manager's inbox. */
 const CRASH_EVENT_BOUND_MS = 1_000
@@ -26,13 +26,8 @@ interface CrashRow {
 
 /** Every container_crash the daemon sent, oldest first. */
 function crashEvents(home: string): CrashRow[] {
-  const db = new Database(join(home, 'hive.db'), { readonly: true })
-  try {
-    const rows = db.prepare(`SELECT body, "sentAt" AS sentAt FROM "Message" WHERE sender = 'system' AND body LIKE '%"container_crash"%' ORDER BY id`).all() as { body: string; sentAt: number }[]
-    return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<CrashRow, 'sentAt'>), sentAt: r.sentAt }))
-  } finally {
-    db.close()
-  }
+  const rows = readHiveDb(home, (db) => db.prepare(`SELECT body, "sentAt" AS sentAt FROM "Message" WHERE sender = 'system' AND body LIKE '%"container_crash"%' ORDER BY id`).all() as { body: string; sentAt: number }[])
+  return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<CrashRow, 'sentAt'>), sentAt: r.sentAt }))
 }
 
 const unitOf = (agent: string) => `hive-agent@${agent}.service`

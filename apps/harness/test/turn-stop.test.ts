@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { onTurnContaining } from '@hive/testkit'
 import { defaultClaudeBin } from '../src/adapters/claude-command.ts'
 import { useHive } from './support/hive-fixture.ts'
 import { connectAdmin } from './support/sockets.ts'
+import { readHiveDb } from './support/hive-db.ts'
 
 /** What the wrapper sleeps on once claude was stopped: unique, so the test can look for it. */
 const LINGER = '6061.5'
@@ -46,16 +46,11 @@ describe('stopping a turn', () => {
   })
   const { daemon } = hive
 
-  const lastTurn = () => {
-    const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-    try {
-      return db.prepare(`SELECT ok, error, durationMs FROM "Turn" WHERE agent = 'worker' ORDER BY id DESC LIMIT 1`).get() as
-        | { ok: number; error: string | null; durationMs: number }
-        | undefined
-    } finally {
-      db.close()
-    }
-  }
+  const lastTurn = () =>
+    readHiveDb(
+      daemon.home,
+      (db) => db.prepare(`SELECT ok, error, durationMs FROM "Turn" WHERE agent = 'worker' ORDER BY id DESC LIMIT 1`).get() as { ok: number; error: string | null; durationMs: number } | undefined,
+    )
   const stalls = () => hive.fake.requests.filter((r) => r.answer === 'stall').length
 
   it("cancel kills a claude that ignores SIGINT within 10 s", async () => {
@@ -93,14 +88,7 @@ describe('stopping a turn', () => {
     // dead letter rather than looping. Healed, the next try handles it.
     await expect
       .poll(
-        () => {
-          const db = new Database(join(daemon.home, 'hive.db'), { readonly: true })
-          try {
-            return db.prepare(`SELECT ackedAt IS NOT NULL AS acked, attempts >= 1 AS counted FROM "Message" WHERE body LIKE '%until the timeout%'`).get()
-          } finally {
-            db.close()
-          }
-        },
+        () => readHiveDb(daemon.home, (db) => db.prepare(`SELECT ackedAt IS NOT NULL AS acked, attempts >= 1 AS counted FROM "Message" WHERE body LIKE '%until the timeout%'`).get()),
         { timeout: 60_000, interval: 250 },
       )
       .toEqual({ acked: 1, counted: 1 })

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { readHiveDb } from './hive-db.ts'
 
 export interface HiveProcess {
   pid: number
@@ -12,15 +11,7 @@ const UID_RANGE = 0x10000
 
 /** Host uid bases of a hive's containers, from its database (none under the process runtime). */
 export function uidBasesOf(home: string): number[] {
-  const db = new Database(join(home, 'hive.db'), { readonly: true })
-  try {
-    return db
-      .prepare<[], { uidBase: number | null }>('SELECT uidBase FROM "Agent"')
-      .all()
-      .flatMap((r) => (r.uidBase === null ? [] : [r.uidBase]))
-  } finally {
-    db.close()
-  }
+  return readHiveDb(home, (db) => db.prepare<[], { uidBase: number | null }>('SELECT uidBase FROM "Agent"').all()).flatMap((r) => (r.uidBase === null ? [] : [r.uidBase]))
 }
 
 /**
